@@ -1,0 +1,272 @@
+package dev.switchboard.emulator.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.switchboard.emulator.AcceptedMessage;
+import dev.switchboard.emulator.EmulatedNumber;
+import dev.switchboard.emulator.TemplateDef;
+import dev.switchboard.emulator.core.EmulatorCore;
+import dev.switchboard.emulator.core.GraphError;
+import dev.switchboard.emulator.core.Json;
+import dev.switchboard.emulator.core.NumberState;
+import dev.switchboard.emulator.core.ValidatedSend;
+import dev.switchboard.emulator.faults.FaultInjector;
+import dev.switchboard.emulator.media.MediaStore;
+import io.helidon.http.HeaderNames;
+import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * The Graph API surface: send, templates, media, phone-number fields. Every failure leaves
+ * through {@link GraphErrors} in Meta's shape; rejections of a known number are counted in its
+ * stats by error code.
+ */
+public final class GraphApi {
+    private final EmulatorCore core;
+    private final Supplier<String> baseUrl;
+
+    public GraphApi(EmulatorCore core, Supplier<String> baseUrl) {
+        this.core = core;
+        this.baseUrl = baseUrl;
+    }
+
+    public void register(HttpRouting.Builder r) {
+        r.post("/{version}/{id}/messages", this::send)
+                .get("/{version}/{id}/message_templates", this::templates)
+                .post("/{version}/{id}/media", this::upload)
+                .get("/{version}/{id}", this::getObject);
+    }
+
+    private void send(ServerRequest req, ServerResponse res) {
+        String pnid = req.path().pathParameters().get("id");
+        NumberState n = null;
+        try {
+            byte[] raw = Http.body(req);
+            String token = Http.bearer(req);
+            if (token == null || !core.knownToken(token)) {
+                throw GraphError.invalidToken();
+            }
+            n = core.number(pnid);
+            if (n == null || !n.number().accessToken().equals(token)) {
+                NumberState known = n;
+                n = null; // not this caller's number: do not count against it
+                throw GraphError.unknownObject(known == null ? pnid : known.id(), "post");
+            }
+            injectFault(n);
+            ValidatedSend send = core.validate(n, Http.json(raw));
+            AcceptedMessage m = core.admit(n, send);
+            Http.send(res, 200, success(send, m));
+        } catch (GraphError e) {
+            if (n != null) {
+                n.counters().rejected(e.code());
+            }
+            Http.error(res, e);
+        }
+    }
+
+    private void injectFault(NumberState n) {
+        FaultInjector faults = core.faults();
+        switch (faults.draw()) {
+            case NONE -> { }
+            case SERVER_ERROR -> throw GraphError.somethingWentWrong();
+            case UNAVAILABLE -> throw GraphError.serviceUnavailable();
+            case HANG -> {
+                faults.hang(faults.config().hangDuration());
+                throw GraphError.somethingWentWrong();
+            }
+            case STORM -> core.storm(n.id(), faults.config().stormDuration());
+        }
+    }
+
+    private static ObjectNode success(ValidatedSend send, AcceptedMessage m) {
+        ObjectNode root = Json.MAPPER.createObjectNode();
+        root.put("messaging_product", "whatsapp");
+        ObjectNode contact = root.putArray("contacts").addObject();
+        contact.put("input", send.input());
+        if (send.waId() != null) {
+            contact.put("wa_id", send.waId());
+        } else {
+            contact.put("user_id", send.recipientKey());
+        }
+        root.putArray("messages").addObject().put("id", m.wamid()).put("message_status", "accepted");
+        return root;
+    }
+
+    private void templates(ServerRequest req, ServerResponse res) {
+        String wabaId = req.path().pathParameters().get("id");
+        try {
+            String token = Http.bearer(req);
+            if (token == null || !core.knownToken(token)) {
+                throw GraphError.invalidToken();
+            }
+            if (!core.tokenForWaba(token, wabaId)) {
+                throw GraphError.unknownObject(wabaId, "get");
+            }
+            List<TemplateDef> all = core.templates().list(wabaId);
+            int limit = Math.max(1, Math.min(1000, Http.intParam(req, "limit", 25)));
+            int start = req.query().first("after").map(c -> decodeCursor(c) + 1).orElse(0);
+            int end = Math.min(all.size(), start + limit);
+            ObjectNode root = Json.MAPPER.createObjectNode();
+            ArrayNode data = root.putArray("data");
+            for (int i = start; i < end; i++) {
+                data.add(templateJson(all.get(i)));
+            }
+            ObjectNode paging = root.putObject("paging");
+            if (end > start) {
+                ObjectNode cursors = paging.putObject("cursors");
+                cursors.put("before", cursor(start));
+                cursors.put("after", cursor(end - 1));
+                if (end < all.size()) {
+                    paging.put("next", baseUrl.get() + req.path().path() + "?limit=" + limit + "&after=" + cursor(end - 1));
+                }
+            }
+            Http.send(res, 200, root);
+        } catch (GraphError e) {
+            Http.error(res, e);
+        }
+    }
+
+    static ObjectNode templateJson(TemplateDef t) {
+        ObjectNode o = Json.MAPPER.createObjectNode();
+        o.put("name", t.name());
+        o.put("parameter_format", t.parameterFormat().name());
+        ArrayNode components = o.putArray("components");
+        if (t.headerText() != null) {
+            components.addObject().put("type", "HEADER").put("format", "TEXT").put("text", t.headerText());
+        }
+        ObjectNode body = components.addObject().put("type", "BODY").put("text", t.bodyText());
+        List<String> params = t.bodyParameters();
+        if (!params.isEmpty()) {
+            ObjectNode example = body.putObject("example");
+            if (t.parameterFormat() == TemplateDef.ParameterFormat.NAMED) {
+                ArrayNode named = example.putArray("body_text_named_params");
+                params.forEach(p -> named.addObject().put("param_name", p).put("example", "example_" + p));
+            } else {
+                ArrayNode row = example.putArray("body_text").addArray();
+                params.forEach(p -> row.add("example_" + p));
+            }
+        }
+        if (t.footerText() != null) {
+            components.addObject().put("type", "FOOTER").put("text", t.footerText());
+        }
+        o.put("language", t.language());
+        o.put("status", t.status().name());
+        o.put("category", t.category().name());
+        o.put("id", t.id());
+        return o;
+    }
+
+    private static String cursor(int index) {
+        return Base64.getEncoder().encodeToString(("idx:" + index).getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static int decodeCursor(String c) {
+        try {
+            String s = new String(Base64.getDecoder().decode(c), StandardCharsets.UTF_8);
+            return Integer.parseInt(s.substring(s.indexOf(':') + 1));
+        } catch (RuntimeException e) {
+            throw GraphError.invalidParameter("Invalid cursor: " + c);
+        }
+    }
+
+    private void upload(ServerRequest req, ServerResponse res) {
+        String pnid = req.path().pathParameters().get("id");
+        try {
+            byte[] raw = Http.body(req);
+            String token = Http.bearer(req);
+            if (token == null || !core.knownToken(token)) {
+                throw GraphError.invalidToken();
+            }
+            NumberState n = core.number(pnid);
+            if (n == null || !n.number().accessToken().equals(token)) {
+                throw GraphError.unknownObject(pnid, "post");
+            }
+            String contentType = req.headers().first(HeaderNames.CONTENT_TYPE).orElse("");
+            if (!contentType.toLowerCase().startsWith("multipart/form-data")) {
+                throw GraphError.invalidParameter("Media upload must be multipart/form-data.");
+            }
+            Map<String, Multipart.Part> parts;
+            try {
+                parts = Multipart.parse(contentType, raw);
+            } catch (IllegalArgumentException e) {
+                throw GraphError.invalidParameter(e.getMessage());
+            }
+            Multipart.Part product = parts.get("messaging_product");
+            if (product == null || !"whatsapp".equals(product.text().trim())) {
+                throw GraphError.invalidParameter("The parameter messaging_product is required and must be whatsapp.");
+            }
+            Multipart.Part file = parts.get("file");
+            if (file == null || file.data().length == 0) {
+                throw GraphError.invalidParameter("The parameter file is required.");
+            }
+            Multipart.Part type = parts.get("type");
+            String mime = type != null ? type.text().trim() : file.contentType();
+            if (mime == null || mime.isBlank()) {
+                throw GraphError.invalidParameter("The parameter type is required.");
+            }
+            MediaStore.Media m = core.media().put(pnid, mime, file.data(), file.fileName());
+            Http.send(res, 200, Json.MAPPER.createObjectNode().put("id", m.id()));
+        } catch (GraphError e) {
+            Http.error(res, e);
+        }
+    }
+
+    /** {@code GET /{version}/{id}}: a media object's metadata, or a phone number's fields. */
+    private void getObject(ServerRequest req, ServerResponse res) {
+        String id = req.path().pathParameters().get("id");
+        try {
+            String token = Http.bearer(req);
+            if (token == null || !core.knownToken(token)) {
+                throw GraphError.invalidToken();
+            }
+            var media = core.media().get(id);
+            if (media.isPresent()) {
+                MediaStore.Media m = media.get();
+                ObjectNode o = Json.MAPPER.createObjectNode();
+                o.put("messaging_product", "whatsapp");
+                o.put("url", baseUrl.get() + "/_emulator/media/" + m.id() + "/download");
+                o.put("mime_type", m.mimeType());
+                o.put("sha256", m.sha256());
+                o.put("file_size", m.bytes().length);
+                o.put("id", m.id());
+                Http.send(res, 200, o);
+                return;
+            }
+            NumberState n = core.number(id);
+            if (n == null || !n.number().accessToken().equals(token)) {
+                throw GraphError.unknownObject(id, "get");
+            }
+            Http.send(res, 200, numberFields(n, req.query().first("fields").orElse("")));
+        } catch (GraphError e) {
+            Http.error(res, e);
+        }
+    }
+
+    private static JsonNode numberFields(NumberState n, String fields) {
+        ObjectNode o = Json.MAPPER.createObjectNode();
+        if (fields.isBlank()) {
+            o.put("verified_name", "Switchboard Emulator " + n.id());
+            o.put("display_phone_number", n.number().displayPhoneNumber());
+            o.put("quality_rating", "GREEN");
+        }
+        for (String f : fields.split(",")) {
+            switch (f.trim()) {
+                case "throughput" -> o.putObject("throughput")
+                        .put("level", n.ceiling() >= EmulatedNumber.MAX_CEILING_MPS ? "HIGH" : "STANDARD");
+                case "display_phone_number" -> o.put("display_phone_number", n.number().displayPhoneNumber());
+                case "quality_rating" -> o.put("quality_rating", "GREEN");
+                case "verified_name" -> o.put("verified_name", "Switchboard Emulator " + n.id());
+                default -> { }
+            }
+        }
+        o.put("id", n.id());
+        return o;
+    }
+}

@@ -1,0 +1,114 @@
+package dev.switchboard.emulator.core;
+
+/**
+ * A Graph API error answer. Thrown from validation so that each check reads as one line, and
+ * rendered by {@code api.GraphErrors} into Meta's envelope.
+ *
+ * <p>The catalogue below copies Meta's wording; messages start with {@code (#code)} as Meta's
+ * do, except the OAuth/Graph-method errors, which Meta words without it.
+ */
+public final class GraphError extends RuntimeException {
+    private final int httpStatus;
+    private final int code;
+    private final Integer subcode;
+    private final String type;
+    private final String details;
+
+    public GraphError(int httpStatus, int code, Integer subcode, String type, String message, String details) {
+        super(message, null, false, false);
+        this.httpStatus = httpStatus;
+        this.code = code;
+        this.subcode = subcode;
+        this.type = type;
+        this.details = details;
+    }
+
+    public int httpStatus() { return httpStatus; }
+    public int code() { return code; }
+    public Integer subcode() { return subcode; }
+    public String type() { return type; }
+    public String details() { return details; }
+
+    private static GraphError whatsapp(int http, int code, String title, String details) {
+        return new GraphError(http, code, null, "OAuthException", "(#" + code + ") " + title, details);
+    }
+
+    public static GraphError invalidToken() {
+        return new GraphError(401, 190, null, "OAuthException",
+                "Invalid OAuth access token - Cannot parse access token", null);
+    }
+
+    public static GraphError unknownObject(String id, String method) {
+        return new GraphError(400, 100, 33, "GraphMethodException",
+                "Unsupported " + method + " request. Object with ID '" + id + "' does not exist, cannot be loaded due to"
+                        + " missing permissions, or does not support this operation. Please read the Graph API"
+                        + " documentation at https://developers.facebook.com/docs/graph-api", null);
+    }
+
+    public static GraphError invalidParameter(String details) {
+        return whatsapp(400, 100, "Invalid parameter", details);
+    }
+
+    public static GraphError missingParameter(String details) {
+        return whatsapp(400, 131008, "Required parameter is missing", details);
+    }
+
+    public static GraphError invalidValue(String details) {
+        return whatsapp(400, 131009, "Parameter value is not valid", details);
+    }
+
+    public static GraphError unsupportedType(String type) {
+        return whatsapp(400, 131051, "Unsupported message type", "Message type '" + type + "' is not supported.");
+    }
+
+    public static GraphError templateParamCount(String details) {
+        return whatsapp(400, 132000, "Number of parameters does not match the expected number of params", details);
+    }
+
+    public static GraphError templateMissing(String name, String language) {
+        return whatsapp(400, 132001, "Template name does not exist in the translation",
+                "template name (" + name + ") does not exist in " + language);
+    }
+
+    public static GraphError templatePaused(String name) {
+        return whatsapp(400, 132015, "Template is Paused",
+                "Template " + name + " is paused due to low quality so it cannot be sent in a template message.");
+    }
+
+    public static GraphError templateDisabled(String name) {
+        return whatsapp(400, 132016, "Template is disabled",
+                "Template " + name + " has been paused too many times due to low quality and is now permanently disabled.");
+    }
+
+    public static GraphError reEngagement() {
+        return whatsapp(400, 131047, "Re-engagement message",
+                "Message failed to send because more than 24 hours have passed since the customer last replied to this number.");
+    }
+
+    public static GraphError rateLimit(int httpStatus) {
+        return whatsapp(httpStatus, 130429, "Rate limit hit",
+                "Message failed to send because there were too many messages sent from this phone number in a short period of time.");
+    }
+
+    public static GraphError pairRateLimit() {
+        return whatsapp(400, 131056, "(Business Account, Consumer Account) pair rate limit hit",
+                "Message failed to send because there were too many messages sent from this phone number to the same phone number in a short period of time.");
+    }
+
+    public static GraphError maintenance() {
+        return whatsapp(400, 131057, "Account in maintenance mode",
+                "Business Account is in maintenance mode. This may be due to a throughput upgrade.");
+    }
+
+    public static GraphError somethingWentWrong() {
+        return whatsapp(500, 131000, "Something went wrong", "Message failed to send due to an unknown error.");
+    }
+
+    public static GraphError serviceUnavailable() {
+        return whatsapp(503, 131016, "Service unavailable", "A service is temporarily unavailable.");
+    }
+
+    public static GraphError mediaUploadFailed(String details) {
+        return whatsapp(400, 131053, "Media upload error", details);
+    }
+}

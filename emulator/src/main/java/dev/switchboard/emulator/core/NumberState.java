@@ -1,0 +1,90 @@
+package dev.switchboard.emulator.core;
+
+import dev.switchboard.emulator.EmulatedNumber;
+import dev.switchboard.emulator.limits.PairRateLimiter;
+import dev.switchboard.emulator.limits.ThroughputWindow;
+import dev.switchboard.emulator.stats.AcceptedLog;
+import dev.switchboard.emulator.stats.DuplicateDetector;
+import dev.switchboard.emulator.stats.NumberCounters;
+import dev.switchboard.emulator.webhooks.StatusBatcher;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Mutable state of one emulated number. The throughput window, the pair buckets and the
+ * duplicate set are guarded by this object's monitor, because admission must decide on all of
+ * them atomically: a send rejected by the pair rate must not take a throughput slot.
+ */
+public final class NumberState {
+    private final EmulatedNumber number;
+    private final StatusBatcher.Origin origin;
+    final ThroughputWindow window;
+    final PairRateLimiter pairs;
+    final DuplicateDetector duplicates = new DuplicateDetector();
+    final AcceptedLog log;
+    final NumberCounters counters = new NumberCounters();
+    final AtomicLong seq = new AtomicLong();
+    private volatile long maintenanceUntilNanos;
+    private volatile long stormUntilNanos;
+    private volatile boolean inMaintenance;
+    private volatile boolean storming;
+
+    NumberState(EmulatedNumber number, int pairBurst, long pairRefillNanos, int logCapacity) {
+        this.number = number;
+        this.origin = new StatusBatcher.Origin(number.wabaId(), number.displayPhoneNumber(), number.phoneNumberId());
+        this.window = new ThroughputWindow(number.ceilingMps());
+        this.pairs = new PairRateLimiter(pairBurst, pairRefillNanos);
+        this.log = new AcceptedLog(logCapacity);
+    }
+
+    public EmulatedNumber number() { return number; }
+    public String id() { return number.phoneNumberId(); }
+    public StatusBatcher.Origin origin() { return origin; }
+    public NumberCounters counters() { return counters; }
+    public AcceptedLog log() { return log; }
+
+    public synchronized int ceiling() {
+        return window.ceiling();
+    }
+
+    public synchronized void setCeiling(int ceiling) {
+        window.setCeiling(ceiling);
+    }
+
+    public synchronized int maxInAnySlidingSecond() {
+        return window.maxSeen();
+    }
+
+    void startMaintenance(long untilNanos) {
+        maintenanceUntilNanos = untilNanos;
+        inMaintenance = true;
+    }
+
+    void endMaintenance() {
+        inMaintenance = false;
+    }
+
+    boolean inMaintenance(long nowNanos) {
+        return inMaintenance && nowNanos - maintenanceUntilNanos < 0;
+    }
+
+    void startStorm(long untilNanos) {
+        stormUntilNanos = untilNanos;
+        storming = true;
+    }
+
+    boolean storming(long nowNanos) {
+        return storming && nowNanos - stormUntilNanos < 0;
+    }
+
+    synchronized void reset(int ceiling) {
+        window.clear();
+        window.setCeiling(ceiling);
+        pairs.clear();
+        duplicates.clear();
+        log.clear();
+        counters.clear();
+        seq.set(0);
+        inMaintenance = false;
+        storming = false;
+    }
+}

@@ -1,0 +1,169 @@
+package dev.switchboard.gateway;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.switchboard.gateway.api.AdminApi;
+import dev.switchboard.gateway.api.FacadeApi;
+import dev.switchboard.gateway.api.HttpIo;
+import dev.switchboard.gateway.api.NativeApi;
+import dev.switchboard.gateway.config.ConfigLoader;
+import dev.switchboard.gateway.config.SwitchboardConfig;
+import dev.switchboard.gateway.intake.Intake;
+import dev.switchboard.gateway.intake.PayloadValidator;
+import dev.switchboard.gateway.intake.ServiceWindows;
+import dev.switchboard.gateway.intake.TemplateCatalog;
+import dev.switchboard.gateway.messages.MessageStore;
+import dev.switchboard.gateway.ops.CorrelationFilter;
+import dev.switchboard.gateway.ops.OpsApi;
+import dev.switchboard.gateway.outbound.CloudApiClient;
+import dev.switchboard.gateway.outbound.Outbound;
+import dev.switchboard.gateway.outbound.SendPathMetrics;
+import dev.switchboard.gateway.store.Database;
+import dev.switchboard.gateway.store.GroupCommitWriter;
+import dev.switchboard.gateway.store.Jdbc;
+import dev.switchboard.gateway.tenancy.Tenancy;
+import dev.switchboard.gateway.tenancy.TokenCipher;
+import dev.switchboard.gateway.webhooks.JournalProcessor;
+import dev.switchboard.gateway.webhooks.WebhookIngest;
+import dev.switchboard.gateway.webhooks.WebhookJournal;
+import io.helidon.webserver.WebServer;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.util.concurrent.CompletableFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One Switchboard node: wires storage, tenancy, the send path and the HTTP APIs, and owns their
+ * lifecycle. Tests start it in-process exactly as {@link Main} does.
+ */
+public final class Switchboard implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Switchboard.class);
+
+    private final SwitchboardConfig config;
+    private final Database db;
+    private final GroupCommitWriter sendWriter;
+    private final GroupCommitWriter webhookWriter;
+    private final JournalProcessor webhookProcessor;
+    private final CloudApiClient client;
+    private final Tenancy tenancy;
+    private final Outbound outbound;
+    private final TemplateCatalog templates;
+    private final MessageStore messages;
+    private final PrometheusMeterRegistry registry;
+    private final WebServer server;
+
+    private Switchboard(SwitchboardConfig config, Clock clock) {
+        this.config = config;
+        ObjectMapper json = ConfigLoader.mapper();
+        this.db = Database.open(config.database());
+        this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        new JvmMemoryMetrics().bindTo(registry);
+        new JvmGcMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        Jdbc jdbc = new Jdbc(db.reads());
+        this.tenancy = new Tenancy(jdbc, new TokenCipher(MasterKey.load(config.security(), config.database())), clock);
+        Bootstrap.apply(config.bootstrap(), tenancy);
+        this.sendWriter = new GroupCommitWriter("send", this::writerConnection, config.database().writerBatch(), 200_000);
+        this.client = new CloudApiClient(config.upstream().baseUrl(), config.upstream().apiVersion(),
+                config.upstream().connectTimeout(), config.upstream().requestTimeout(), json);
+        this.messages = new MessageStore(jdbc);
+        SendPathMetrics metrics = new SendPathMetrics(registry);
+        this.outbound = new Outbound(config.sending(), messages, sendWriter, client, tenancy, metrics, clock);
+        this.templates = new TemplateCatalog(config.upstream().baseUrl(), config.upstream().apiVersion(), tenancy, jdbc, json, clock);
+        ServiceWindows windows = new ServiceWindows(jdbc);
+        Intake intake = new Intake(tenancy, messages, sendWriter, outbound, new PayloadValidator(templates, windows), metrics,
+                json, clock);
+        HttpIo io = new HttpIo(json);
+        // The webhook path has its own writer (and so its own connection and queue): a storm of
+        // statuses cannot delay an accept, and a flood of accepts cannot delay a webhook ack.
+        this.webhookWriter = new GroupCommitWriter("webhooks", this::writerConnection, config.database().writerBatch(), 200_000);
+        WebhookJournal journal = new WebhookJournal(jdbc, clock);
+        WebhookIngest ingest = new WebhookIngest(config.webhooks().appSecret(), config.webhooks().verifyToken(), webhookWriter,
+                journal, io, config.webhooks().maxBodyBytes(), registry);
+        OpsApi ops = new OpsApi(db, sendWriter, registry);
+        long maxBody = config.http().maxBodyBytes();
+        this.server = WebServer.builder()
+                .host(config.http().host())
+                .port(config.http().port())
+                .maxPayloadSize(Math.max(maxBody, config.webhooks().maxBodyBytes()) * NATIVE_BODY_FACTOR)
+                .routing(r -> r
+                        .addFilter(new CorrelationFilter())
+                        .register("/", ops)
+                        .register("/v1", new NativeApi(tenancy, intake, messages, sendWriter, io, maxBody * NATIVE_BODY_FACTOR, clock))
+                        .register("/admin", new AdminApi(tenancy, outbound, io, config.security().adminToken()))
+                        .register("/webhooks", ingest)
+                        .register("/", new FacadeApi(tenancy, intake, io, maxBody))
+                        .error(Throwable.class, new ErrorHandler(io)))
+                .build();
+        tenancy.onChannelChange(c -> CompletableFuture.runAsync(() -> templates.sync(c)));
+        this.webhookProcessor = new JournalProcessor(journal, sendWriter, jdbc, tenancy, json, clock);
+        outbound.start();
+        server.start();
+        templates.syncAll();
+        ops.markReady();
+        LOG.info("Switchboard listening on {} ({} database)", baseUrl(), db.dialect());
+    }
+
+    /** The native API accepts batches of up to 1,000 messages, so its body cap is larger. */
+    private static final int NATIVE_BODY_FACTOR = 16;
+
+    public static Switchboard start(SwitchboardConfig config) {
+        return new Switchboard(config, Clock.systemUTC());
+    }
+
+    private java.sql.Connection writerConnection() {
+        try {
+            return db.openWriterConnection();
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot open a writer connection", e);
+        }
+    }
+
+    public int port() {
+        return server.port();
+    }
+
+    public String baseUrl() {
+        return "http://" + ("0.0.0.0".equals(config.http().host()) ? "127.0.0.1" : config.http().host()) + ":" + port();
+    }
+
+    public Database database() {
+        return db;
+    }
+
+    public Tenancy tenancy() {
+        return tenancy;
+    }
+
+    public Outbound outbound() {
+        return outbound;
+    }
+
+    public MessageStore messages() {
+        return messages;
+    }
+
+    public TemplateCatalog templates() {
+        return templates;
+    }
+
+    public PrometheusMeterRegistry registry() {
+        return registry;
+    }
+
+    @Override
+    public void close() {
+        server.stop();
+        outbound.close();
+        webhookProcessor.close();
+        sendWriter.close();
+        webhookWriter.close();
+        client.close();
+        db.close();
+    }
+}

@@ -1,0 +1,210 @@
+package dev.switchboard.gateway.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.switchboard.gateway.intake.Rejection;
+import dev.switchboard.gateway.outbound.Outbound;
+import dev.switchboard.gateway.tenancy.Channel;
+import dev.switchboard.gateway.tenancy.Tenancy;
+import dev.switchboard.gateway.tenancy.Tenant;
+import io.helidon.webserver.http.HttpRules;
+import io.helidon.webserver.http.HttpService;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.Set;
+
+/**
+ * Operator API under {@code /admin}, guarded by the configured admin token: tenants, their keys
+ * and channels. Access tokens are accepted here and never returned.
+ */
+public final class AdminApi implements HttpService {
+    private static final Set<String> TENANT_STATES = Set.of(Tenant.ACTIVE, Tenant.DISABLED);
+    private static final Set<String> CHANNEL_STATES = Set.of(Channel.ACTIVE, Channel.PAUSED, Channel.STOPPED, Channel.DISABLED);
+
+    private final Tenancy tenancy;
+    private final Outbound outbound;
+    private final HttpIo io;
+    private final byte[] adminToken;
+
+    public AdminApi(Tenancy tenancy, Outbound outbound, HttpIo io, String adminToken) {
+        this.tenancy = tenancy;
+        this.outbound = outbound;
+        this.io = io;
+        this.adminToken = adminToken == null ? null : adminToken.getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public void routing(HttpRules rules) {
+        rules.post("/tenants", (q, r) -> guard(q, r, this::createTenant))
+                .get("/tenants", (q, r) -> guard(q, r, this::listTenants))
+                .get("/tenants/{tenant}", (q, r) -> guard(q, r, this::getTenant))
+                .patch("/tenants/{tenant}", (q, r) -> guard(q, r, this::updateTenant))
+                .post("/tenants/{tenant}/keys", (q, r) -> guard(q, r, this::issueKey))
+                .get("/tenants/{tenant}/keys", (q, r) -> guard(q, r, this::listKeys))
+                .delete("/tenants/{tenant}/keys/{key}", (q, r) -> guard(q, r, this::revokeKey))
+                .post("/tenants/{tenant}/channels", (q, r) -> guard(q, r, this::createChannel))
+                .get("/tenants/{tenant}/channels", (q, r) -> guard(q, r, this::listChannels))
+                .get("/channels/{channel}", (q, r) -> guard(q, r, this::getChannel))
+                .patch("/channels/{channel}", (q, r) -> guard(q, r, this::updateChannel));
+    }
+
+    @FunctionalInterface
+    private interface Handler {
+        void handle(ServerRequest req, ServerResponse res);
+    }
+
+    private void guard(ServerRequest req, ServerResponse res, Handler h) {
+        if (adminToken == null) {
+            io.problem(res, 403, "admin_disabled", "The admin API is disabled: set security.adminToken (SWITCHBOARD_SECURITY_ADMIN_TOKEN)");
+            return;
+        }
+        byte[] given = HttpIo.bearer(req).orElse("").getBytes(StandardCharsets.UTF_8);
+        if (!MessageDigest.isEqual(given, adminToken)) {
+            io.problem(res, 401, "unauthorized", "Missing or invalid admin token");
+            return;
+        }
+        try {
+            h.handle(req, res);
+        } catch (Rejection r) {
+            io.problem(res, r);
+        } catch (Tenancy.NotFound e) {
+            io.problem(res, 404, "not_found", e.getMessage());
+        } catch (Tenancy.Conflict e) {
+            io.problem(res, 409, "conflict", e.getMessage());
+        }
+    }
+
+    private ObjectNode body(ServerRequest req) {
+        return io.parseObject(io.body(req, 64 * 1024));
+    }
+
+    private void createTenant(ServerRequest req, ServerResponse res) {
+        ObjectNode b = body(req);
+        String name = required(b, "name");
+        Tenant t = tenancy.createTenant(text(b, "id"), name, b.path("ingress_per_second").asInt(1000),
+                b.path("max_queued").asLong(2_000_000));
+        Tenancy.IssuedKey key = tenancy.issueKey(t.id(), "default", null);
+        ObjectNode out = tenantJson(t);
+        out.putObject("api_key").put("id", key.id()).put("key", key.key())
+                .put("note", "shown once; store it now");
+        io.send(res, 201, out);
+    }
+
+    private void listTenants(ServerRequest req, ServerResponse res) {
+        ArrayNode arr = io.json().createArrayNode();
+        tenancy.tenants().forEach(t -> arr.add(tenantJson(t)));
+        io.send(res, 200, io.json().createObjectNode().set("data", arr));
+    }
+
+    private void getTenant(ServerRequest req, ServerResponse res) {
+        String id = req.path().pathParameters().get("tenant");
+        io.send(res, 200, tenantJson(tenancy.tenant(id).orElseThrow(() -> new Tenancy.NotFound("tenant " + id))));
+    }
+
+    private void updateTenant(ServerRequest req, ServerResponse res) {
+        String id = req.path().pathParameters().get("tenant");
+        ObjectNode b = body(req);
+        String state = upper(text(b, "state"));
+        if (state != null && !TENANT_STATES.contains(state)) {
+            throw Rejection.invalid("state", "must be one of " + TENANT_STATES);
+        }
+        Tenant t = tenancy.updateTenant(id, text(b, "name"), state,
+                b.hasNonNull("ingress_per_second") ? b.get("ingress_per_second").asInt() : null,
+                b.hasNonNull("max_queued") ? b.get("max_queued").asLong() : null);
+        io.send(res, 200, tenantJson(t));
+    }
+
+    private void issueKey(ServerRequest req, ServerResponse res) {
+        String id = req.path().pathParameters().get("tenant");
+        Tenancy.IssuedKey key = tenancy.issueKey(id, text(body(req), "name"), null);
+        io.send(res, 201, io.json().createObjectNode().put("id", key.id()).put("key", key.key())
+                .put("note", "shown once; store it now"));
+    }
+
+    private void listKeys(ServerRequest req, ServerResponse res) {
+        String id = req.path().pathParameters().get("tenant");
+        tenancy.tenant(id).orElseThrow(() -> new Tenancy.NotFound("tenant " + id));
+        io.send(res, 200, io.json().createObjectNode().set("data", io.json().valueToTree(tenancy.keys(id))));
+    }
+
+    private void revokeKey(ServerRequest req, ServerResponse res) {
+        String tenant = req.path().pathParameters().get("tenant");
+        String key = req.path().pathParameters().get("key");
+        if (!tenancy.revokeKey(tenant, key)) {
+            throw new Tenancy.NotFound("key " + key);
+        }
+        io.send(res, 200, io.json().createObjectNode().put("id", key).put("state", "REVOKED"));
+    }
+
+    private void createChannel(ServerRequest req, ServerResponse res) {
+        String tenant = req.path().pathParameters().get("tenant");
+        ObjectNode b = body(req);
+        Channel c = tenancy.createChannel(tenant, required(b, "phone_number_id"), text(b, "display_phone_number"),
+                required(b, "waba_id"), text(b, "portfolio_id"), required(b, "access_token"),
+                b.path("ceiling_mps").asInt(80), text(b, "tier"));
+        io.send(res, 201, channelJson(c));
+    }
+
+    private void listChannels(ServerRequest req, ServerResponse res) {
+        String tenant = req.path().pathParameters().get("tenant");
+        tenancy.tenant(tenant).orElseThrow(() -> new Tenancy.NotFound("tenant " + tenant));
+        ArrayNode arr = io.json().createArrayNode();
+        tenancy.channelsOf(tenant).forEach(c -> arr.add(channelJson(c)));
+        io.send(res, 200, io.json().createObjectNode().set("data", arr));
+    }
+
+    private void getChannel(ServerRequest req, ServerResponse res) {
+        String id = req.path().pathParameters().get("channel");
+        io.send(res, 200, channelJson(tenancy.channel(id).orElseThrow(() -> new Tenancy.NotFound("channel " + id))));
+    }
+
+    private void updateChannel(ServerRequest req, ServerResponse res) {
+        String id = req.path().pathParameters().get("channel");
+        ObjectNode b = body(req);
+        String state = upper(text(b, "state"));
+        if (state != null && !CHANNEL_STATES.contains(state)) {
+            throw Rejection.invalid("state", "must be one of " + CHANNEL_STATES);
+        }
+        Channel c = tenancy.updateChannel(id, text(b, "access_token"),
+                b.hasNonNull("ceiling_mps") ? b.get("ceiling_mps").asInt() : null, text(b, "tier"), text(b, "quality"),
+                state, text(b, "reason"));
+        io.send(res, 200, channelJson(c));
+    }
+
+    private ObjectNode tenantJson(Tenant t) {
+        return io.json().createObjectNode().put("id", t.id()).put("name", t.name()).put("state", t.state())
+                .put("ingress_per_second", t.ingressPerSecond()).put("max_queued", t.maxQueued())
+                .put("created_at", t.createdAt()).put("updated_at", t.updatedAt());
+    }
+
+    private ObjectNode channelJson(Channel c) {
+        ObjectNode n = io.json().createObjectNode().put("phone_number_id", c.phoneNumberId()).put("tenant_id", c.tenantId())
+                .put("display_phone_number", c.displayPhoneNumber()).put("waba_id", c.wabaId())
+                .put("portfolio_id", c.portfolioId()).put("ceiling_mps", c.ceilingMps()).put("tier", c.tier())
+                .put("quality", c.quality()).put("state", c.state()).put("breaker", outbound.breakerState(c.phoneNumberId()));
+        if (c.stateReason() != null) {
+            n.put("state_reason", c.stateReason());
+        }
+        return n;
+    }
+
+    private static String required(JsonNode b, String f) {
+        String v = text(b, f);
+        if (v == null || v.isBlank()) {
+            throw Rejection.missing(f);
+        }
+        return v;
+    }
+
+    private static String text(JsonNode b, String f) {
+        JsonNode v = b.get(f);
+        return v == null || v.isNull() ? null : v.asText();
+    }
+
+    private static String upper(String s) {
+        return s == null ? null : s.toUpperCase(java.util.Locale.ROOT);
+    }
+}

@@ -1,0 +1,235 @@
+package dev.switchboard.gateway.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.switchboard.gateway.intake.Intake;
+import dev.switchboard.gateway.intake.Rejection;
+import dev.switchboard.gateway.messages.Lane;
+import dev.switchboard.gateway.messages.Message;
+import dev.switchboard.gateway.messages.MessageState;
+import dev.switchboard.gateway.messages.MessageStore;
+import dev.switchboard.gateway.store.GroupCommitWriter;
+import dev.switchboard.gateway.tenancy.Tenancy;
+import dev.switchboard.gateway.tenancy.Tenant;
+import io.helidon.webserver.http.HttpRules;
+import io.helidon.webserver.http.HttpService;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The native API under {@code /v1}: single or batch sends (up to 1,000, all-or-nothing) with
+ * Switchboard's controls, message look-up, listing and cancel. Errors are problem JSON.
+ *
+ * <p>A message item is a Cloud API body plus optional control fields, which are stripped before
+ * the body goes to Meta: {@code channel_id}, {@code channel_pool}, {@code priority},
+ * {@code ttl_seconds}, {@code campaign_id}, {@code metadata}.
+ */
+public final class NativeApi implements HttpService {
+    static final int MAX_BATCH = 1000;
+    private static final Set<String> CONTROL_FIELDS =
+            Set.of("channel_id", "channel_pool", "priority", "ttl_seconds", "campaign_id", "metadata");
+
+    private final Tenancy tenancy;
+    private final Intake intake;
+    private final MessageStore store;
+    private final GroupCommitWriter writer;
+    private final HttpIo io;
+    private final long maxBody;
+    private final Clock clock;
+
+    public NativeApi(Tenancy tenancy, Intake intake, MessageStore store, GroupCommitWriter writer, HttpIo io, long maxBody,
+                     Clock clock) {
+        this.tenancy = tenancy;
+        this.intake = intake;
+        this.store = store;
+        this.writer = writer;
+        this.io = io;
+        this.maxBody = maxBody;
+        this.clock = clock;
+    }
+
+    @Override
+    public void routing(HttpRules rules) {
+        rules.post("/messages", (req, res) -> guarded(req, res, this::send))
+                .get("/messages", (req, res) -> guarded(req, res, this::list))
+                .get("/messages/{id}", (req, res) -> guarded(req, res, this::get))
+                .post("/messages/{id}/cancel", (req, res) -> guarded(req, res, this::cancel));
+    }
+
+    @FunctionalInterface
+    private interface TenantHandler {
+        void handle(Tenant tenant, ServerRequest req, ServerResponse res);
+    }
+
+    private void guarded(ServerRequest req, ServerResponse res, TenantHandler h) {
+        try {
+            Tenant t = HttpIo.bearer(req).flatMap(tenancy::authenticate).orElse(null);
+            if (t == null) {
+                io.problem(res, 401, "unauthorized", "Missing or invalid API key (Authorization: Bearer <key>)");
+                return;
+            }
+            h.handle(t, req, res);
+        } catch (Rejection r) {
+            io.problem(res, r);
+        }
+    }
+
+    private void send(Tenant tenant, ServerRequest req, ServerResponse res) {
+        byte[] raw = io.body(req, maxBody);
+        ObjectNode root = io.parseObject(raw);
+        boolean batch = root.has("messages");
+        List<JsonNode> items = new ArrayList<>();
+        if (batch) {
+            if (!root.get("messages").isArray()) {
+                throw Rejection.invalid("messages", "must be an array");
+            }
+            root.get("messages").forEach(items::add);
+            if (items.isEmpty()) {
+                throw Rejection.invalid("messages", "must not be empty");
+            }
+            if (items.size() > MAX_BATCH) {
+                throw new Rejection(400, "batch_too_large", 100, "A batch holds at most " + MAX_BATCH + " messages");
+            }
+        } else {
+            items.add(root);
+        }
+        List<Intake.Candidate> candidates = new ArrayList<>(items.size());
+        for (int i = 0; i < items.size(); i++) {
+            try {
+                candidates.add(candidate(items.get(i)));
+            } catch (Rejection r) {
+                throw batch ? new Rejection(r.httpStatus(), r.code(), r.metaCode(), "messages[" + i + "]: " + r.getMessage()) : r;
+            }
+        }
+        String key = HttpIo.header(req, HttpIo.IDEMPOTENCY_KEY).orElse(null);
+        Intake.Result result;
+        try {
+            result = intake.accept(tenant, candidates, key, raw, accepted -> render(accepted, batch));
+        } catch (Rejection r) {
+            throw r;
+        }
+        io.send(res, 202, result.response());
+    }
+
+    private Intake.Candidate candidate(JsonNode item) {
+        if (!(item instanceof ObjectNode o)) {
+            throw Rejection.badJson("each message must be a JSON object");
+        }
+        ObjectNode body = o.deepCopy();
+        body.remove(CONTROL_FIELDS);
+        if (!body.has("messaging_product")) {
+            body.put("messaging_product", "whatsapp");
+        }
+        String channel = text(o, "channel_id");
+        List<String> pool = null;
+        if (o.has("channel_pool")) {
+            if (!o.get("channel_pool").isArray()) {
+                throw Rejection.invalid("channel_pool", "must be an array of channel ids");
+            }
+            pool = new ArrayList<>();
+            for (JsonNode p : o.get("channel_pool")) {
+                pool.add(p.asText());
+            }
+        }
+        Lane priority = null;
+        if (o.hasNonNull("priority")) {
+            priority = Lane.parse(o.get("priority").asText())
+                    .orElseThrow(() -> Rejection.invalid("priority", "must be high, normal or low"));
+        }
+        Long ttl = null;
+        if (o.hasNonNull("ttl_seconds")) {
+            if (!o.get("ttl_seconds").canConvertToLong() || o.get("ttl_seconds").asLong() <= 0) {
+                throw Rejection.invalid("ttl_seconds", "must be a positive integer");
+            }
+            ttl = o.get("ttl_seconds").asLong();
+        }
+        JsonNode metadata = o.get("metadata");
+        return new Intake.Candidate(body, channel, pool, priority, ttl, text(o, "campaign_id"),
+                metadata == null || metadata.isNull() ? null : metadata.toString());
+    }
+
+    private String render(List<Intake.Accepted> accepted, boolean batch) {
+        ArrayNode arr = io.json().createArrayNode();
+        for (Intake.Accepted a : accepted) {
+            arr.addObject().put("id", a.id()).put("state", "QUEUED").put("channel_id", a.channelId())
+                    .put("lane", a.lane().name()).put("recipient", a.recipient());
+        }
+        if (batch) {
+            ObjectNode root = io.json().createObjectNode();
+            root.set("messages", arr);
+            return root.toString();
+        }
+        return arr.get(0).toString();
+    }
+
+    private void get(Tenant tenant, ServerRequest req, ServerResponse res) {
+        String id = req.path().pathParameters().get("id");
+        Message m = store.find(tenant.id(), id).orElse(null);
+        if (m == null) {
+            io.problem(res, 404, "not_found", "No message " + id);
+            return;
+        }
+        io.send(res, 200, MessageView.of(io.json(), m, true));
+    }
+
+    private void list(Tenant tenant, ServerRequest req, ServerResponse res) {
+        MessageState state = HttpIo.query(req, "state").map(s -> {
+            try {
+                return MessageState.valueOf(s.toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw Rejection.invalid("state", "is not a message state");
+            }
+        }).orElse(null);
+        int limit = HttpIo.query(req, "limit").map(s -> parseLong("limit", s)).orElse(100L).intValue();
+        MessageStore.Query q = new MessageStore.Query(tenant.id(), HttpIo.query(req, "recipient").orElse(null),
+                HttpIo.query(req, "campaign_id").orElse(null), state,
+                HttpIo.query(req, "from").map(s -> parseLong("from", s)).orElse(null),
+                HttpIo.query(req, "to").map(s -> parseLong("to", s)).orElse(null),
+                HttpIo.query(req, "cursor").map(s -> parseLong("cursor", s)).orElse(null), Math.min(Math.max(limit, 1), 1000));
+        List<Message> rows = store.list(q);
+        ObjectNode out = io.json().createObjectNode();
+        ArrayNode data = out.putArray("data");
+        rows.forEach(m -> data.add(MessageView.of(io.json(), m, false)));
+        if (rows.size() == q.limit()) {
+            out.put("next_cursor", Long.toString(rows.get(rows.size() - 1).seq()));
+        }
+        io.send(res, 200, out);
+    }
+
+    private void cancel(Tenant tenant, ServerRequest req, ServerResponse res) {
+        String id = req.path().pathParameters().get("id");
+        Message m = store.find(tenant.id(), id).orElse(null);
+        if (m == null) {
+            io.problem(res, 404, "not_found", "No message " + id);
+            return;
+        }
+        CompletableFuture<Boolean> outcome = new CompletableFuture<>();
+        writer.submit(store.cancel(tenant.id(), id, clock.millis(), outcome::complete)).join();
+        if (outcome.join()) {
+            io.send(res, 200, io.json().createObjectNode().put("id", id).put("state", "CANCELLED"));
+        } else {
+            MessageState now = store.find(tenant.id(), id).map(Message::state).orElse(m.state());
+            io.problem(res, 409, "not_cancellable", "Message " + id + " is " + now + "; only QUEUED messages can be cancelled");
+        }
+    }
+
+    private static String text(JsonNode o, String f) {
+        JsonNode v = o.get(f);
+        return v == null || v.isNull() ? null : v.asText();
+    }
+
+    private static long parseLong(String name, String s) {
+        try {
+            return Long.parseLong(s);
+        } catch (NumberFormatException e) {
+            throw Rejection.invalid(name, "must be an integer");
+        }
+    }
+}

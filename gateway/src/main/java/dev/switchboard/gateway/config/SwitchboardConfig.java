@@ -1,0 +1,188 @@
+package dev.switchboard.gateway.config;
+
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * The one typed configuration of a Switchboard node.
+ *
+ * <p>Every field has a safe default so that an empty file (or none) starts an embedded node on
+ * SQLite with the built-in emulator. {@link ConfigLoader} reads a JSON file and then applies
+ * {@code SWITCHBOARD_*} environment-variable overrides, so production only sets what differs.
+ */
+@JsonIgnoreProperties(ignoreUnknown = false)
+public record SwitchboardConfig(
+        Http http,
+        Database database,
+        Security security,
+        Upstream upstream,
+        Sending sending,
+        Webhooks webhooks,
+        Emulator emulator,
+        Bootstrap bootstrap) {
+
+    public SwitchboardConfig {
+        http = http == null ? Http.defaults() : http;
+        database = database == null ? Database.defaults() : database;
+        security = security == null ? Security.defaults() : security;
+        upstream = upstream == null ? Upstream.defaults() : upstream;
+        sending = sending == null ? Sending.defaults() : sending;
+        webhooks = webhooks == null ? Webhooks.defaults() : webhooks;
+        emulator = emulator == null ? Emulator.defaults() : emulator;
+        bootstrap = bootstrap == null ? Bootstrap.empty() : bootstrap;
+    }
+
+    public static SwitchboardConfig defaults() {
+        return new SwitchboardConfig(null, null, null, null, null, null, null, null);
+    }
+
+    /** The public HTTP listener. */
+    public record Http(String host, int port, long maxBodyBytes, String publicUrl) {
+        public Http {
+            host = host == null ? "127.0.0.1" : host;
+            maxBodyBytes = maxBodyBytes <= 0 ? 4L * 1024 * 1024 : maxBodyBytes;
+        }
+
+        public static Http defaults() {
+            return new Http(null, 8080, 0, null);
+        }
+    }
+
+    /**
+     * Storage. {@code url} is a JDBC URL: {@code jdbc:sqlite:...} (embedded default) or
+     * {@code jdbc:postgresql://...}.
+     */
+    public record Database(String url, String user, String password, int poolSize, int writerBatch) {
+        public Database {
+            url = url == null ? "jdbc:sqlite:data/switchboard.db" : url;
+            poolSize = poolSize <= 0 ? 8 : poolSize;
+            writerBatch = writerBatch <= 0 ? 2000 : writerBatch;
+        }
+
+        public static Database defaults() {
+            return new Database(null, null, null, 0, 0);
+        }
+
+        /** Derived from the URL; not a configuration field (kept out of the JSON tree ConfigLoader round-trips). */
+        @JsonIgnore
+        public boolean isSqlite() {
+            return url.startsWith("jdbc:sqlite:");
+        }
+    }
+
+    /**
+     * Secrets. {@code masterKey} (base64, 32 bytes) encrypts channel access tokens at rest; when
+     * absent a key file beside the SQLite database is created on first start (embedded mode only).
+     */
+    public record Security(String adminToken, String masterKey, String masterKeyFile) {
+        public Security {
+            masterKeyFile = masterKeyFile == null ? "data/master.key" : masterKeyFile;
+        }
+
+        public static Security defaults() {
+            return new Security(null, null, null);
+        }
+    }
+
+    /** Meta's Graph API (or an emulator standing in for it). */
+    public record Upstream(String baseUrl, String apiVersion, Duration requestTimeout, Duration connectTimeout) {
+        public Upstream {
+            baseUrl = baseUrl == null ? "https://graph.facebook.com" : baseUrl;
+            apiVersion = apiVersion == null ? "v23.0" : apiVersion;
+            requestTimeout = requestTimeout == null ? Duration.ofSeconds(10) : requestTimeout;
+            connectTimeout = connectTimeout == null ? Duration.ofSeconds(3) : connectTimeout;
+        }
+
+        public static Upstream defaults() {
+            return new Upstream(null, null, null, null);
+        }
+    }
+
+    /** The send path's knobs; see {@code outbound} for what each one shapes. */
+    public record Sending(
+            double ceilingUtilisation,
+            int maxInFlightPerChannel,
+            int maxAttempts,
+            Duration retryBase,
+            Duration retryCap,
+            double retryBudgetRatio,
+            int pairBurst,
+            Duration pairInterval,
+            int memoryQueueCapacity,
+            Duration inFlightGrace,
+            @JsonProperty("inFlightPolicy") List<String> inFlightPolicy,
+            int breakerFailureThreshold,
+            Duration breakerOpenFor) {
+        public Sending {
+            ceilingUtilisation = ceilingUtilisation <= 0 || ceilingUtilisation > 1 ? 0.97 : ceilingUtilisation;
+            maxInFlightPerChannel = maxInFlightPerChannel <= 0 ? 256 : maxInFlightPerChannel;
+            maxAttempts = maxAttempts <= 0 ? 8 : maxAttempts;
+            retryBase = retryBase == null ? Duration.ofMillis(500) : retryBase;
+            retryCap = retryCap == null ? Duration.ofMinutes(5) : retryCap;
+            retryBudgetRatio = retryBudgetRatio <= 0 ? 0.2 : retryBudgetRatio;
+            pairBurst = pairBurst <= 0 ? 40 : pairBurst;
+            pairInterval = pairInterval == null ? Duration.ofSeconds(6) : pairInterval;
+            memoryQueueCapacity = memoryQueueCapacity <= 0 ? 5_000 : memoryQueueCapacity;
+            inFlightGrace = inFlightGrace == null ? Duration.ofSeconds(30) : inFlightGrace;
+            inFlightPolicy = inFlightPolicy == null ? List.of("HIGH=RESEND", "NORMAL=RESEND", "LOW=FAIL") : inFlightPolicy;
+            breakerFailureThreshold = breakerFailureThreshold <= 0 ? 20 : breakerFailureThreshold;
+            breakerOpenFor = breakerOpenFor == null ? Duration.ofSeconds(10) : breakerOpenFor;
+        }
+
+        public static Sending defaults() {
+            return new Sending(0, 0, 0, null, null, 0, 0, null, 0, null, null, 0, null);
+        }
+    }
+
+    /** Meta-to-Switchboard webhooks. */
+    public record Webhooks(String appSecret, String verifyToken, long maxBodyBytes) {
+        public Webhooks {
+            maxBodyBytes = maxBodyBytes <= 0 ? 3L * 1024 * 1024 + 64 * 1024 : maxBodyBytes;
+        }
+
+        public static Webhooks defaults() {
+            return new Webhooks(null, null, 0);
+        }
+    }
+
+    /** The built-in emulator, started in-process when enabled (the demo default). */
+    public record Emulator(boolean enabled, int port, String appSecret) {
+        public static Emulator defaults() {
+            return new Emulator(false, 0, null);
+        }
+    }
+
+    /** Tenants and channels declared in configuration, created on start if missing. */
+    public record Bootstrap(List<TenantSpec> tenants) {
+        public Bootstrap {
+            tenants = tenants == null ? List.of() : List.copyOf(tenants);
+        }
+
+        public static Bootstrap empty() {
+            return new Bootstrap(List.of());
+        }
+    }
+
+    public record TenantSpec(String id, String name, String apiKey, Integer ingressPerSecond, Long maxQueued,
+                             List<ChannelSpec> channels) {
+        public TenantSpec {
+            channels = channels == null ? List.of() : List.copyOf(channels);
+        }
+
+        public TenantSpec(String id, String name, String apiKey, List<ChannelSpec> channels) {
+            this(id, name, apiKey, null, null, channels);
+        }
+    }
+
+    public record ChannelSpec(
+            String phoneNumberId,
+            String displayPhoneNumber,
+            String wabaId,
+            String portfolioId,
+            String accessToken,
+            int ceilingMps,
+            String tier) {}
+}

@@ -1,0 +1,37 @@
+package dev.switchboard.gateway.intake;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.switchboard.gateway.store.Jdbc;
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * The 24-hour customer-service window per (channel, user): the time of the user's last inbound
+ * message, recorded by the webhook path. A free-form send is refused only when the window is
+ * known to be closed; with no record at all, Meta decides.
+ */
+public final class ServiceWindows {
+    public static final long WINDOW_MILLIS = Duration.ofHours(24).toMillis();
+    private final Jdbc jdbc;
+    private final Cache<String, Optional<Long>> cache = Caffeine.newBuilder()
+            .maximumSize(500_000).expireAfterWrite(Duration.ofSeconds(10)).build();
+
+    public ServiceWindows(Jdbc jdbc) {
+        this.jdbc = jdbc;
+    }
+
+    public Optional<Long> lastInbound(String channelId, String user) {
+        return cache.get(channelId + '|' + user, k -> jdbc.one(
+                "SELECT last_inbound_at FROM service_windows WHERE channel_id=? AND user_id=?", rs -> rs.getLong(1), channelId, user));
+    }
+
+    /** Closed = known and older than 24 h. */
+    public boolean knownClosed(String channelId, String user, long now) {
+        return lastInbound(channelId, user).map(t -> now - t >= WINDOW_MILLIS).orElse(false);
+    }
+
+    public void remember(String channelId, String user, long at) {
+        cache.put(channelId + '|' + user, Optional.of(at));
+    }
+}

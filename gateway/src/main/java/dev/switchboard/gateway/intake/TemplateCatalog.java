@@ -1,0 +1,139 @@
+package dev.switchboard.gateway.intake;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.switchboard.gateway.store.Jdbc;
+import dev.switchboard.gateway.tenancy.Channel;
+import dev.switchboard.gateway.tenancy.Tenancy;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Templates synced from Meta ({@code GET /{waba-id}/message_templates}), used to validate
+ * template sends before accepting them and to pick their default lane from the category.
+ *
+ * <p>A WABA whose templates were never synced is validated by Meta alone: refusing a send
+ * because our copy is missing would be worse than letting Meta answer.
+ */
+public final class TemplateCatalog {
+    private static final Logger LOG = LoggerFactory.getLogger(TemplateCatalog.class);
+    private static final Pattern PLACEHOLDER = Pattern.compile("\\{\\{\\s*([A-Za-z0-9_]+)\\s*}}");
+
+    /** What validation needs to know about one template translation. */
+    public record TemplateInfo(String name, String language, String category, String status, int parameterCount) {}
+
+    private final Map<String, TemplateInfo> templates = new ConcurrentHashMap<>();
+    private final Set<String> syncedWabas = ConcurrentHashMap.newKeySet();
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
+    private final String baseUrl;
+    private final String version;
+    private final Tenancy tenancy;
+    private final Jdbc jdbc;
+    private final ObjectMapper json;
+    private final Clock clock;
+
+    public TemplateCatalog(String baseUrl, String version, Tenancy tenancy, Jdbc jdbc, ObjectMapper json, Clock clock) {
+        this.baseUrl = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
+        this.version = version;
+        this.tenancy = tenancy;
+        this.jdbc = jdbc;
+        this.json = json;
+        this.clock = clock;
+    }
+
+    public boolean knows(String wabaId) {
+        return syncedWabas.contains(wabaId);
+    }
+
+    public Optional<TemplateInfo> find(String wabaId, String name, String language) {
+        return Optional.ofNullable(templates.get(key(wabaId, name, language)));
+    }
+
+    /** Marks a template's status from a {@code message_template_status_update} webhook. */
+    public void updateStatus(String wabaId, String name, String language, String status) {
+        templates.computeIfPresent(key(wabaId, name, language),
+                (k, t) -> new TemplateInfo(t.name(), t.language(), t.category(), status, t.parameterCount()));
+    }
+
+    /** Syncs every WABA that has a channel; failures are logged and retried on the next call. */
+    public void syncAll() {
+        Set<String> done = new HashSet<>();
+        for (Channel c : tenancy.channels()) {
+            if (done.add(c.wabaId())) {
+                sync(c);
+            }
+        }
+    }
+
+    public void sync(Channel c) {
+        String token = tenancy.accessToken(c);
+        String after = null;
+        int count = 0;
+        try {
+            do {
+                String url = baseUrl + "/" + version + "/" + c.wabaId() + "/message_templates?limit=100"
+                        + (after == null ? "" : "&after=" + URLEncoder.encode(after, StandardCharsets.UTF_8));
+                HttpResponse<byte[]> res = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10))
+                        .header("Authorization", "Bearer " + token).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+                if (res.statusCode() != 200) {
+                    LOG.warn("template sync for WABA {} answered HTTP {}", c.wabaId(), res.statusCode());
+                    return;
+                }
+                JsonNode root = json.readTree(res.body());
+                for (JsonNode t : root.path("data")) {
+                    TemplateInfo info = new TemplateInfo(t.path("name").asText(), t.path("language").asText(),
+                            t.path("category").asText("UTILITY"), t.path("status").asText("APPROVED"), bodyParameters(t));
+                    templates.put(key(c.wabaId(), info.name(), info.language()), info);
+                    persist(c, info);
+                    count++;
+                }
+                JsonNode next = root.path("paging").path("next");
+                after = next.isMissingNode() || next.isNull() ? null : root.path("paging").path("cursors").path("after").asText(null);
+            } while (after != null);
+            syncedWabas.add(c.wabaId());
+            LOG.info("synced {} templates for WABA {}", count, c.wabaId());
+        } catch (Exception e) {
+            LOG.warn("template sync for WABA {} failed: {}", c.wabaId(), e.toString());
+        }
+    }
+
+    private void persist(Channel c, TemplateInfo t) {
+        jdbc.update("INSERT INTO templates (tenant_id, waba_id, name, language, category, status, parameter_count, synced_at)"
+                        + " VALUES (?,?,?,?,?,?,?,?) ON CONFLICT (waba_id, name, language) DO UPDATE SET category=excluded.category,"
+                        + " status=excluded.status, parameter_count=excluded.parameter_count, synced_at=excluded.synced_at",
+                c.tenantId(), c.wabaId(), t.name(), t.language(), t.category(), t.status(), t.parameterCount(), clock.millis());
+    }
+
+    /** Distinct placeholders in the BODY component: what Meta checks against body parameters. */
+    static int bodyParameters(JsonNode template) {
+        Set<String> names = new HashSet<>();
+        for (JsonNode comp : template.path("components")) {
+            if ("BODY".equalsIgnoreCase(comp.path("type").asText())) {
+                Matcher m = PLACEHOLDER.matcher(comp.path("text").asText(""));
+                while (m.find()) {
+                    names.add(m.group(1));
+                }
+            }
+        }
+        return names.size();
+    }
+
+    private static String key(String waba, String name, String language) {
+        return waba + '\u0000' + name + '\u0000' + language;
+    }
+}

@@ -1,0 +1,31 @@
+package dev.switchboard.gateway.messages;
+
+/** A message as read back for the API: its state and its timeline. */
+public record Message(
+        String id,
+        String tenantId,
+        String channelId,
+        long seq,
+        Lane lane,
+        String recipient,
+        String payload,
+        MessageState state,
+        String category,
+        String templateName,
+        String campaignId,
+        String metadata,
+        String wamid,
+        int attempts,
+        Long nextAttemptAt,
+        Long expiresAt,
+        Integer lastErrorCode,
+        String lastError,
+        boolean deadLettered,
+        long acceptedAt,
+        Long sendingAt,
+        Long sentAt,
+        Long deliveredAt,
+        Long readAt,
+        Long failedAt,
+        Long expiredAt,
+        Long cancelledAt) {}

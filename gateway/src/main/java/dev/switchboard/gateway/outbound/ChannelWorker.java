@@ -1,0 +1,443 @@
+package dev.switchboard.gateway.outbound;
+
+import dev.switchboard.gateway.messages.Lane;
+import dev.switchboard.gateway.messages.QueuedMessage;
+import dev.switchboard.gateway.tenancy.Channel;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.PriorityQueue;
+import java.util.Set;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The scheduler of one phone number: which queued message leaves next, and when.
+ *
+ * <p><b>Design.</b> A channel has three {@link LaneQueue}s (HIGH, NORMAL, LOW) and one worker
+ * thread. Each turn the worker waits for the {@link NumberPacer} to grant a slot, then picks:
+ * <ul>
+ *   <li><em>strict priority</em> HIGH &gt; NORMAL &gt; LOW, except that a lower lane which has
+ *       been passed over {@link #STARVATION_TURNS} times in a row gets the next slot — a
+ *       guaranteed share so marketing cannot starve forever behind service traffic;</li>
+ *   <li><em>FIFO within a lane</em>, scanning a short way past the head only when the head's
+ *       recipient is not sendable now (pair rate, pending retry, tier budget). Once a recipient
+ *       is skipped, every later message to it is skipped in that scan too, so messages to one
+ *       recipient always leave in order;</li>
+ *   <li><em>expiry at the last moment</em>: a message past its time-to-live becomes EXPIRED
+ *       instead of being sent (an OTP must never arrive late).</li>
+ * </ul>
+ * The picked message is claimed with a guarded QUEUED → SENDING write through the group-commit
+ * writer, and sent on its own virtual thread once the claim commits; the number of sends in
+ * flight is bounded. A failed send goes to {@code retries} (a priority queue by due time) and
+ * re-enters the front of its lane when due.
+ *
+ * <p><b>Why per channel.</b> Queues per (number, lane) make fairness structural: a tenant's
+ * backlog sits in its own numbers' queues, and no other tenant's message ever waits behind it.
+ * A channel never sees another channel's traffic, so the pacer can be exact.
+ *
+ * <p><b>Invariants.</b> All queue state is guarded by {@code lock}; the lock is never held
+ * across database or network I/O. A message is sent only after its SENDING claim committed, so
+ * after a crash every possibly-sent message is visible as SENDING.
+ */
+final class ChannelWorker {
+    private static final Logger LOG = LoggerFactory.getLogger(ChannelWorker.class);
+    static final int STARVATION_TURNS = 10;
+    private static final int SCAN_LIMIT = 64;
+
+    private final OutboundContext ctx;
+    private final String channelId;
+    private final LaneQueue[] lanes = new LaneQueue[Lane.values().length];
+    private final int[] passedOver = new int[Lane.values().length];
+    private final PriorityQueue<QueuedMessage> retries =
+            new PriorityQueue<>((a, b) -> Long.compare(a.notBefore(), b.notBefore()));
+    private final Map<String, Integer> recipientsInRetry = new HashMap<>();
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition wake = lock.newCondition();
+    private final NumberPacer pacer;
+    private final ReleaseWindow releases;
+    private final PairPacer pairs;
+    private final CircuitBreaker breaker;
+    private final Semaphore inFlight;
+    private final Dispatch dispatch;
+    private volatile Channel channel;
+    private volatile TierBudget tier;
+    private volatile boolean running = true;
+    private long pausedUntilMillis;
+    private long marketingPausedUntilMillis;
+    private Thread thread;
+
+    ChannelWorker(OutboundContext ctx, Channel channel, TierBudget tier) {
+        this.ctx = ctx;
+        this.channelId = channel.phoneNumberId();
+        this.channel = channel;
+        this.tier = tier;
+        for (Lane l : Lane.values()) {
+            lanes[l.ordinal()] = new LaneQueue(l, ctx.config().memoryQueueCapacity());
+        }
+        this.pacer = new NumberPacer(channel.ceilingMps(), ctx.config().ceilingUtilisation(), System.nanoTime());
+        this.releases = new ReleaseWindow(pacer.limit());
+        this.pairs = new PairPacer(ctx.config().pairBurst(), ctx.config().pairInterval());
+        this.breaker = ctx.breakers().circuitBreaker("channel-" + channelId);
+        this.inFlight = new Semaphore(ctx.config().maxInFlightPerChannel());
+        this.dispatch = new Dispatch(ctx, this);
+    }
+
+    void start() {
+        thread = Thread.ofVirtual().name("channel-" + channelId).start(this::run);
+    }
+
+    void stop() {
+        running = false;
+        signal();
+        if (thread != null) {
+            try {
+                thread.join(5_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    // ---- inputs -------------------------------------------------------------------------------
+
+    /** Called on the writer thread after an accept commits: must be quick and never block on I/O. */
+    void offer(QueuedMessage m) {
+        lock.lock();
+        try {
+            if (lanes[m.lane().ordinal()].offer(m)) {
+                wake.signal();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** A message to try again at {@code m.notBefore()} (after its DB row went back to QUEUED). */
+    void retryLater(QueuedMessage m) {
+        lock.lock();
+        try {
+            park(m);
+            wake.signal();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    void update(Channel c, TierBudget newTier) {
+        lock.lock();
+        try {
+            Channel old = this.channel;
+            this.channel = c;
+            this.tier = newTier;
+            if (old.ceilingMps() != c.ceilingMps()) {
+                pacer.setCeiling(c.ceilingMps());
+                releases.resize(pacer.limit());
+            }
+            wake.signal();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    void onThrottled() {
+        lock.lock();
+        try {
+            pacer.onThrottled(System.nanoTime());
+            releases.resize(pacer.limit());
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    void pauseChannel(long untilMillis) {
+        lock.lock();
+        try {
+            pausedUntilMillis = Math.max(pausedUntilMillis, untilMillis);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    void pauseMarketing(long untilMillis) {
+        lock.lock();
+        try {
+            marketingPausedUntilMillis = Math.max(marketingPausedUntilMillis, untilMillis);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    long pairLimited(String recipient) {
+        lock.lock();
+        try {
+            return pairs.onPairLimited(recipient, System.nanoTime()) / 1_000_000;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    // ---- the loop ---------------------------------------------------------------------------
+
+    private void run() {
+        while (running) {
+            try {
+                loadPages();
+                QueuedMessage next = nextToSend();
+                if (next != null) {
+                    inFlight.acquire();
+                    dispatch.claimAndSend(next);
+                }
+            } catch (InterruptedException e) {
+                return;
+            } catch (RuntimeException e) {
+                LOG.error("channel {} scheduler error; continuing", channelId, e);
+                sleepQuietly(100);
+            }
+        }
+    }
+
+    private void loadPages() {
+        for (LaneQueue q : lanes) {
+            long[] range;
+            lock.lock();
+            try {
+                if (!q.needsLoad()) {
+                    continue;
+                }
+                range = q.beginLoad();
+            } finally {
+                lock.unlock();
+            }
+            List<QueuedMessage> page;
+            try {
+                page = ctx.store().loadQueued(channelId, q.lane, range[0], (int) range[1]);
+            } catch (RuntimeException e) {
+                lock.lock();
+                try {
+                    q.abortLoad();
+                } finally {
+                    lock.unlock();
+                }
+                throw e;
+            }
+            lock.lock();
+            try {
+                q.endLoad(page, (int) range[1], this::parkIfNotDue);
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+
+    /** Blocks until a message may be sent now and returns it, or returns null to re-check pages. */
+    private QueuedMessage nextToSend() throws InterruptedException {
+        lock.lock();
+        try {
+            long nowMillis = ctx.clock().millis();
+            long nowNanos = System.nanoTime();
+            releaseDueRetries(nowMillis);
+            Channel c = channel;
+            if (!c.sendable()) {
+                wake.await(1, TimeUnit.SECONDS);
+                return null;
+            }
+            if (pausedUntilMillis > nowMillis) {
+                wake.await(Math.min(pausedUntilMillis - nowMillis, 1000), TimeUnit.MILLISECONDS);
+                return null;
+            }
+            if (isIdle()) {
+                wake.await(untilNextRetry(nowMillis, 200), TimeUnit.MILLISECONDS);
+                return null;
+            }
+            long wait = pacer.waitNanos(nowNanos);
+            if (releases.limit() != pacer.limit()) {
+                releases.resize(pacer.limit()); // the pacer adapted its limit to Meta's feedback
+            }
+            if (wait > 0) {
+                wake.awaitNanos(wait);
+                return null;
+            }
+            if (!breaker.tryAcquirePermission()) {
+                wake.await(50, TimeUnit.MILLISECONDS);
+                return null;
+            }
+            QueuedMessage m = pick(nowMillis, nowNanos);
+            if (m == null) {
+                breaker.releasePermission();
+                wake.await(untilNextRetry(nowMillis, 50), TimeUnit.MILLISECONDS);
+                return null;
+            }
+            pacer.commit(nowNanos);
+            return m;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private boolean isIdle() {
+        for (LaneQueue q : lanes) {
+            if (!q.isEmpty() || q.needsLoad()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private long untilNextRetry(long nowMillis, long max) {
+        QueuedMessage r = retries.peek();
+        return r == null ? max : Math.max(1, Math.min(max, r.notBefore() - nowMillis));
+    }
+
+    private QueuedMessage pick(long nowMillis, long nowNanos) {
+        Lane[] order = laneOrder(nowMillis);
+        for (Lane lane : order) {
+            QueuedMessage m = takeEligible(lanes[lane.ordinal()], nowMillis, nowNanos);
+            if (m != null) {
+                for (Lane other : Lane.values()) {
+                    if (other.ordinal() > lane.ordinal() && !lanes[other.ordinal()].isEmpty()) {
+                        passedOver[other.ordinal()]++;
+                    }
+                }
+                passedOver[lane.ordinal()] = 0;
+                return m;
+            }
+        }
+        return null;
+    }
+
+    /** Strict priority, except a lower lane passed over too often goes first once. */
+    private Lane[] laneOrder(long nowMillis) {
+        boolean lowAllowed = marketingPausedUntilMillis <= nowMillis;
+        if (passedOver[Lane.LOW.ordinal()] >= STARVATION_TURNS && lowAllowed && !lanes[Lane.LOW.ordinal()].isEmpty()) {
+            return new Lane[] {Lane.LOW, Lane.HIGH, Lane.NORMAL};
+        }
+        if (passedOver[Lane.NORMAL.ordinal()] >= STARVATION_TURNS && !lanes[Lane.NORMAL.ordinal()].isEmpty()) {
+            return lowAllowed ? new Lane[] {Lane.NORMAL, Lane.HIGH, Lane.LOW} : new Lane[] {Lane.NORMAL, Lane.HIGH};
+        }
+        return lowAllowed ? Lane.values() : new Lane[] {Lane.HIGH, Lane.NORMAL};
+    }
+
+    private QueuedMessage takeEligible(LaneQueue q, long nowMillis, long nowNanos) {
+        Set<String> skipped = null;
+        int scanned = 0;
+        TierBudget budget = q.lane == Lane.LOW ? tier : null;
+        for (Iterator<QueuedMessage> it = q.iterator(); it.hasNext() && scanned < SCAN_LIMIT; ) {
+            QueuedMessage m = it.next();
+            if (m.expired(nowMillis)) {
+                it.remove();
+                dispatch.expire(m);
+                continue;
+            }
+            scanned++;
+            String r = m.recipient();
+            if (skipped != null && skipped.contains(r)) {
+                continue;
+            }
+            boolean blocked = recipientsInRetry.containsKey(r)
+                    || (budget != null && !budget.allows(r, nowMillis))
+                    || !pairs.tryAcquire(r, nowNanos);
+            if (blocked) {
+                if (skipped == null) {
+                    skipped = new HashSet<>();
+                }
+                skipped.add(r);
+                continue;
+            }
+            it.remove();
+            return m;
+        }
+        return null;
+    }
+
+    private void releaseDueRetries(long nowMillis) {
+        while (!retries.isEmpty() && retries.peek().notBefore() <= nowMillis) {
+            QueuedMessage m = retries.poll();
+            recipientsInRetry.computeIfPresent(m.recipient(), (k, n) -> n <= 1 ? null : n - 1);
+            lanes[m.lane().ordinal()].pushFront(m);
+        }
+    }
+
+    private boolean parkIfNotDue(QueuedMessage m) {
+        if (m.notBefore() > ctx.clock().millis()) {
+            park(m);
+            return true;
+        }
+        return false;
+    }
+
+    private void park(QueuedMessage m) {
+        retries.add(m);
+        recipientsInRetry.merge(m.recipient(), 1, Integer::sum);
+    }
+
+    // ---- shared with Dispatch ---------------------------------------------------------------
+
+    Channel channel() {
+        return channel;
+    }
+
+    TierBudget tier() {
+        return tier;
+    }
+
+    CircuitBreaker breaker() {
+        return breaker;
+    }
+
+    void releaseSlot() {
+        inFlight.release();
+    }
+
+    void signal() {
+        lock.lock();
+        try {
+            wake.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Depth per lane as held in memory, and whether the lane has more in the database. */
+    Map<Lane, int[]> depth() {
+        lock.lock();
+        try {
+            Map<Lane, int[]> out = new HashMap<>();
+            for (LaneQueue q : lanes) {
+                out.put(q.lane, new int[] {q.size(), q.spilled() ? 1 : 0});
+            }
+            return out;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    NumberPacer pacer() {
+        return pacer;
+    }
+
+    /** Waits for a slot in the ack-clocked window, just before the HTTP request starts. */
+    void awaitRelease() throws InterruptedException {
+        releases.acquire();
+    }
+
+    /** The request's response (or failure) arrived. */
+    void released() {
+        releases.complete();
+    }
+
+    private static void sleepQuietly(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,20 @@
+package dev.switchboard.gateway.outbound;
+
+import dev.switchboard.gateway.config.SwitchboardConfig;
+import dev.switchboard.gateway.messages.MessageStore;
+import dev.switchboard.gateway.store.GroupCommitWriter;
+import dev.switchboard.gateway.tenancy.Tenancy;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
+import java.time.Clock;
+
+/** What every channel worker shares: storage, the writer, the provider client, policies, meters. */
+record OutboundContext(
+        SwitchboardConfig.Sending config,
+        MessageStore store,
+        GroupCommitWriter writer,
+        CloudApiClient client,
+        Tenancy tenancy,
+        RetryPolicy retryPolicy,
+        CircuitBreakerRegistry breakers,
+        SendPathMetrics metrics,
+        Clock clock) {}

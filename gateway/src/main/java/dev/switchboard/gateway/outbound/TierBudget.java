@@ -1,0 +1,65 @@
+package dev.switchboard.gateway.outbound;
+
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * The messaging-limit budget of one business portfolio: how many unique users its numbers may
+ * reach in a moving 24 h. Meta returns no error when it is exceeded, so the sender must budget
+ * it itself. Recipients already reached inside the window are free; a new one is allowed only
+ * while the count is under the tier's limit. Shared by the portfolio's channel workers, hence
+ * synchronised (calls are short and per send, not per byte).
+ */
+public final class TierBudget {
+    private static final long DAY_MILLIS = 24L * 3600 * 1000;
+    private record Reach(String recipient, long at) {}
+
+    private long limit;
+    private final Map<String, Long> reachedAt = new HashMap<>();
+    private final ArrayDeque<Reach> order = new ArrayDeque<>();
+
+    public TierBudget(long limit) {
+        this.limit = limit;
+    }
+
+    public synchronized void setLimit(long limit) {
+        this.limit = limit;
+    }
+
+    /** Whether a send to {@code recipient} fits the budget now. */
+    public synchronized boolean allows(String recipient, long nowMillis) {
+        if (limit < 0) {
+            return true;
+        }
+        evict(nowMillis);
+        return reachedAt.containsKey(recipient) || reachedAt.size() < limit;
+    }
+
+    /** Records a send (any lane: OTPs and utility messages use the same budget). */
+    public synchronized void record(String recipient, long nowMillis) {
+        if (limit < 0) {
+            return;
+        }
+        evict(nowMillis);
+        if (reachedAt.putIfAbsent(recipient, nowMillis) == null) {
+            order.addLast(new Reach(recipient, nowMillis));
+        }
+    }
+
+    public synchronized int used(long nowMillis) {
+        evict(nowMillis);
+        return reachedAt.size();
+    }
+
+    public synchronized long limit() {
+        return limit;
+    }
+
+    private void evict(long now) {
+        while (!order.isEmpty() && order.peekFirst().at() <= now - DAY_MILLIS) {
+            Reach r = order.pollFirst();
+            reachedAt.remove(r.recipient(), r.at());
+        }
+    }
+}

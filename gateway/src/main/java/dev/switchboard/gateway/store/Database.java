@@ -1,0 +1,136 @@
+package dev.switchboard.gateway.store;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import dev.switchboard.gateway.config.SwitchboardConfig;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import javax.sql.DataSource;
+import org.flywaydb.core.Flyway;
+
+/**
+ * The connection pools and schema of one Switchboard database.
+ *
+ * <p>Reads share a HikariCP pool. Writes do not use it: each path (send, webhook) owns a
+ * {@link GroupCommitWriter} with its own dedicated connection, so a storm on one path never
+ * waits for pooled connections held by the other. On SQLite the file is opened in WAL mode so
+ * readers never block the writer, with {@code synchronous=FULL} because a 2xx promises
+ * durability; group commit is what keeps that affordable.
+ */
+public final class Database implements AutoCloseable {
+    private final Dialect dialect;
+    private final HikariDataSource readers;
+    private final SwitchboardConfig.Database config;
+
+    private Database(SwitchboardConfig.Database config) {
+        this.config = config;
+        this.dialect = Dialect.of(config.url());
+        if (dialect == Dialect.SQLITE) {
+            createParentDirectory(config.url());
+        }
+        this.readers = new HikariDataSource(hikari(config, "switchboard-read", config.poolSize()));
+    }
+
+    public static Database open(SwitchboardConfig.Database config) {
+        Database db = new Database(config);
+        try {
+            Flyway.configure()
+                    .dataSource(db.readers)
+                    .locations("classpath:db/migration")
+                    .load()
+                    .migrate();
+        } catch (RuntimeException e) {
+            db.close();
+            throw e;
+        }
+        return db;
+    }
+
+    private static HikariConfig hikari(SwitchboardConfig.Database config, String name, int size) {
+        HikariConfig h = new HikariConfig();
+        h.setPoolName(name);
+        h.setJdbcUrl(config.url());
+        if (config.user() != null) {
+            h.setUsername(config.user());
+        }
+        if (config.password() != null) {
+            h.setPassword(config.password());
+        }
+        h.setMaximumPoolSize(size);
+        h.setMinimumIdle(1);
+        if (Dialect.of(config.url()) == Dialect.SQLITE) {
+            h.addDataSourceProperty("journal_mode", "WAL");
+            h.addDataSourceProperty("synchronous", "FULL");
+            h.addDataSourceProperty("busy_timeout", "10000");
+            h.addDataSourceProperty("foreign_keys", "false");
+        } else {
+            h.addDataSourceProperty("reWriteBatchedInserts", "true");
+        }
+        return h;
+    }
+
+    private static void createParentDirectory(String url) {
+        String path = url.substring("jdbc:sqlite:".length());
+        int q = path.indexOf('?');
+        if (q >= 0) {
+            path = path.substring(0, q);
+        }
+        if (path.isEmpty() || path.equals(":memory:") || path.startsWith("file:")) {
+            return;
+        }
+        Path parent = Path.of(path).toAbsolutePath().getParent();
+        try {
+            Files.createDirectories(parent);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create database directory " + parent, e);
+        }
+    }
+
+    /** A new connection for a dedicated writer; the caller owns and closes it. */
+    public Connection openWriterConnection() throws SQLException {
+        Connection c = java.sql.DriverManager.getConnection(config.url(), props());
+        c.setAutoCommit(false);
+        return c;
+    }
+
+    private java.util.Properties props() {
+        java.util.Properties p = new java.util.Properties();
+        if (config.user() != null) {
+            p.setProperty("user", config.user());
+        }
+        if (config.password() != null) {
+            p.setProperty("password", config.password());
+        }
+        if (dialect == Dialect.SQLITE) {
+            p.setProperty("journal_mode", "WAL");
+            p.setProperty("synchronous", "FULL");
+            p.setProperty("busy_timeout", "10000");
+        }
+        return p;
+    }
+
+    public DataSource reads() {
+        return readers;
+    }
+
+    public Dialect dialect() {
+        return dialect;
+    }
+
+    public boolean isHealthy() {
+        try (Connection c = readers.getConnection()) {
+            return c.isValid(2);
+        } catch (SQLException e) {
+            return false;
+        }
+    }
+
+    @Override
+    public void close() {
+        readers.close();
+    }
+}

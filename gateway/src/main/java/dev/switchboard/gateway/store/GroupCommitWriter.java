@@ -1,0 +1,186 @@
+package dev.switchboard.gateway.store;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One writer thread, many requests per transaction.
+ *
+ * <p><b>Why.</b> A 2xx from Switchboard means the message is on disk. Committing each request
+ * alone would cost one fsync per message and, on SQLite, serialise every request behind the
+ * single write lock. Instead requests hand a {@link WriteOp} to this writer and wait on a
+ * future; the writer drains whatever has queued up while the previous commit was running,
+ * applies it all in one transaction and completes every future after the commit returns. Under
+ * light load a batch is one op and latency is one commit; under heavy load batches grow by
+ * themselves and the fsync cost per message falls — classic group commit, no timers.
+ *
+ * <p><b>Invariants.</b> A future completes normally only after the transaction holding its op
+ * has committed. Ops are applied in submission order. If a batch fails, it is rolled back and
+ * each op is retried in a transaction of its own, so one bad op fails alone and the others
+ * still commit. The queue is bounded: when full, {@link #submit} fails fast with
+ * {@link Overloaded} and the caller answers 503 — nothing was accepted, so nothing is lost.
+ */
+public final class GroupCommitWriter implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(GroupCommitWriter.class);
+
+    /** Thrown (inside the future) when the writer's queue is full. */
+    public static final class Overloaded extends RuntimeException {
+        Overloaded(String name) {
+            super("writer " + name + " is overloaded; retry shortly");
+        }
+    }
+
+    private record Pending(WriteOp op, CompletableFuture<Void> done) {}
+
+    private final String name;
+    private final Supplier<Connection> connections;
+    private final BlockingQueue<Pending> queue;
+    private final int maxBatch;
+    private final Thread thread;
+    private volatile boolean running = true;
+    private Connection connection;
+    private long commits;
+    private long ops;
+
+    public GroupCommitWriter(String name, Supplier<Connection> connections, int maxBatch, int queueCapacity) {
+        this.name = name;
+        this.connections = connections;
+        this.maxBatch = maxBatch;
+        this.queue = new ArrayBlockingQueue<>(queueCapacity);
+        // A platform thread: JDBC drivers block in native I/O and synchronized sections, which
+        // would pin a virtual thread anyway.
+        this.thread = Thread.ofPlatform().name("writer-" + name).daemon(true).start(this::run);
+    }
+
+    public CompletableFuture<Void> submit(WriteOp op) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        if (!running) {
+            done.completeExceptionally(new IllegalStateException("writer " + name + " is closed"));
+        } else if (!queue.offer(new Pending(op, done))) {
+            done.completeExceptionally(new Overloaded(name));
+        }
+        return done;
+    }
+
+    public int queued() {
+        return queue.size();
+    }
+
+    public long commits() {
+        return commits;
+    }
+
+    public long ops() {
+        return ops;
+    }
+
+    private void run() {
+        List<Pending> batch = new ArrayList<>(maxBatch);
+        while (running || !queue.isEmpty()) {
+            try {
+                Pending first = queue.poll(100, TimeUnit.MILLISECONDS);
+                if (first == null) {
+                    continue;
+                }
+                batch.add(first);
+                queue.drainTo(batch, maxBatch - 1);
+                writeBatch(batch);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            } catch (RuntimeException e) {
+                LOG.error("writer {} failed a batch", name, e);
+                for (Pending p : batch) {
+                    p.done.completeExceptionally(e);
+                }
+            } finally {
+                batch.clear();
+            }
+        }
+        closeConnection();
+    }
+
+    private void writeBatch(List<Pending> batch) {
+        try {
+            Connection c = connection();
+            try (Batches b = new Batches(c)) {
+                for (Pending p : batch) {
+                    p.op.apply(b);
+                }
+                b.flush();
+            }
+            c.commit();
+            commits++;
+            ops += batch.size();
+            for (Pending p : batch) {
+                try {
+                    p.op.afterCommit();
+                } catch (RuntimeException e) {
+                    LOG.error("writer {}: afterCommit hook failed (the data is committed)", name, e);
+                }
+            }
+            for (Pending p : batch) {
+                p.done.complete(null);
+            }
+        } catch (SQLException | RuntimeException e) {
+            rollback();
+            if (batch.size() == 1) {
+                batch.get(0).done.completeExceptionally(e);
+                return;
+            }
+            // Isolate the failing op: every other op still deserves its commit.
+            for (Pending p : batch) {
+                writeBatch(new ArrayList<>(List.of(p)));
+            }
+        }
+    }
+
+    private Connection connection() throws SQLException {
+        if (connection == null || connection.isClosed()) {
+            connection = connections.get();
+        }
+        return connection;
+    }
+
+    private void rollback() {
+        try {
+            if (connection != null && !connection.isClosed()) {
+                connection.rollback();
+            }
+        } catch (SQLException e) {
+            LOG.warn("writer {} rollback failed; reopening its connection", name, e);
+            closeConnection();
+        }
+    }
+
+    private void closeConnection() {
+        if (connection != null) {
+            try {
+                connection.close();
+            } catch (SQLException ignored) {
+                // the writer is going away
+            }
+            connection = null;
+        }
+    }
+
+    /** Stops accepting, writes what is queued, then closes the connection. */
+    @Override
+    public void close() {
+        running = false;
+        try {
+            thread.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,335 @@
+package dev.switchboard.gateway.webhooks;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.switchboard.gateway.store.Batches;
+import dev.switchboard.gateway.store.GroupCommitWriter;
+import dev.switchboard.gateway.store.Jdbc;
+import dev.switchboard.gateway.tenancy.Channel;
+import dev.switchboard.gateway.tenancy.Tenancy;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reads the webhook journal in batches and applies it: statuses to messages, inbound messages
+ * to the service windows, account signals to channels.
+ *
+ * <p><b>Statuses.</b> Meta delivers them late, twice, and out of order. Each batch is coalesced
+ * per message (first timestamp of each status) and applied as guarded updates that can only move
+ * a message forward: {@code sent < delivered < read}; {@code read} implies {@code delivered};
+ * {@code failed} applies only before delivery, and a {@code delivered} after {@code failed}
+ * (multi-device) wins and is noted. A status is matched by Switchboard's id carried in
+ * {@code biz_opaque_callback_data}, else by {@code wamid}; one matching neither is parked and
+ * retried until its send response is recorded.
+ *
+ * <p>Effects and the journal's processed flags commit together, so a crash replays at most one
+ * batch, harmlessly.
+ *
+ * <p><b>Which writer.</b> The journal is appended by the webhook path's own writer, so an ack
+ * never waits for the send path. Applying statuses, though, goes through the writer that owns
+ * the {@code messages} table (the send writer): two writers updating the same rows in different
+ * orders deadlock on PostgreSQL (measured: every few seconds under load, each costing a
+ * one-second deadlock timeout). One bulk op per journal batch keeps its share of that writer small.
+ */
+public final class JournalProcessor implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(JournalProcessor.class);
+    private static final int BATCH = 500;
+
+    private final WebhookJournal journal;
+    private final GroupCommitWriter writer;
+    private final Jdbc jdbc;
+    private final Tenancy tenancy;
+    private final ObjectMapper json;
+    private final Clock clock;
+    private final Thread thread;
+    private volatile boolean running = true;
+
+    public JournalProcessor(WebhookJournal journal, GroupCommitWriter messagesWriter, Jdbc jdbc, Tenancy tenancy, ObjectMapper json,
+                            Clock clock) {
+        this.journal = journal;
+        this.writer = messagesWriter;
+        this.jdbc = jdbc;
+        this.tenancy = tenancy;
+        this.json = json;
+        this.clock = clock;
+        this.thread = Thread.ofPlatform().name("webhook-processor").daemon(true).start(this::run);
+    }
+
+    private void run() {
+        long lastParkedRetry = 0;
+        while (running) {
+            try {
+                List<WebhookJournal.Entry> batch = journal.pending(BATCH);
+                if (!batch.isEmpty()) {
+                    process(batch);
+                }
+                if (clock.millis() - lastParkedRetry > 1000) {
+                    retryParked();
+                    lastParkedRetry = clock.millis();
+                }
+                if (batch.size() < BATCH) {
+                    Thread.sleep(batch.isEmpty() ? 50 : 5);
+                }
+            } catch (InterruptedException e) {
+                return;
+            } catch (RuntimeException e) {
+                LOG.error("webhook processing failed; retrying the batch", e);
+                sleep(500);
+            }
+        }
+    }
+
+    void process(List<WebhookJournal.Entry> batch) {
+        Map<String, StatusUpdate> statuses = new LinkedHashMap<>();
+        List<Object[]> inbound = new ArrayList<>();
+        for (WebhookJournal.Entry e : batch) {
+            JsonNode root;
+            try {
+                root = json.readTree(e.body());
+            } catch (Exception ex) {
+                LOG.warn("journal entry {} is not JSON; skipped", e.id());
+                continue;
+            }
+            for (JsonNode entry : root.path("entry")) {
+                for (JsonNode change : entry.path("changes")) {
+                    String field = change.path("field").asText();
+                    JsonNode value = change.path("value");
+                    if ("messages".equals(field)) {
+                        collectStatuses(value, statuses);
+                        collectInbound(value, inbound);
+                    } else {
+                        applySignal(field, value);
+                    }
+                }
+            }
+        }
+        Set<String> unknownWamids = unmatchedWamids(statuses.values());
+        long now = clock.millis();
+        writer.submit(b -> {
+            List<StatusUpdate> known = new ArrayList<>(statuses.size());
+            for (StatusUpdate u : statuses.values()) {
+                if (u.messageId == null && unknownWamids.contains(u.wamid)) {
+                    park(b, u, now);
+                } else {
+                    known.add(u);
+                }
+            }
+            applyAll(b, known);
+            for (Object[] in : inbound) {
+                PreparedStatement ps = b.batch("INSERT INTO service_windows (channel_id, user_id, tenant_id, last_inbound_at)"
+                        + " VALUES (?,?,?,?) ON CONFLICT (channel_id, user_id) DO UPDATE SET last_inbound_at ="
+                        + " CASE WHEN excluded.last_inbound_at > service_windows.last_inbound_at"
+                        + " THEN excluded.last_inbound_at ELSE service_windows.last_inbound_at END");
+                Jdbc.bind(ps, in);
+                ps.addBatch();
+            }
+            for (WebhookJournal.Entry e : batch) {
+                WebhookJournal.markProcessed(b, e.id());
+            }
+        }).join();
+    }
+
+    private void collectStatuses(JsonNode value, Map<String, StatusUpdate> out) {
+        for (JsonNode s : value.path("statuses")) {
+            String wamid = s.path("id").asText(null);
+            String id = ourId(s.path("biz_opaque_callback_data").asText(null));
+            String key = id != null ? "id:" + id : "w:" + wamid;
+            if (id == null && wamid == null) {
+                continue;
+            }
+            StatusUpdate u = out.computeIfAbsent(key, k -> new StatusUpdate(id, wamid));
+            JsonNode err = s.path("errors").path(0);
+            u.add(s.path("status").asText(""), s.path("timestamp").asLong(clock.millis() / 1000) * 1000,
+                    err.isMissingNode() ? null : err.path("code").asInt(),
+                    err.isMissingNode() ? null : err.path("title").asText(err.path("message").asText(null)));
+        }
+    }
+
+    private void collectInbound(JsonNode value, List<Object[]> out) {
+        String channelId = value.path("metadata").path("phone_number_id").asText(null);
+        Channel c = channelId == null ? null : tenancy.channel(channelId).orElse(null);
+        if (c == null) {
+            return;
+        }
+        for (JsonNode m : value.path("messages")) {
+            String from = m.path("from").asText(null);
+            if (from != null) {
+                out.add(new Object[] {channelId, from, c.tenantId(), m.path("timestamp").asLong(clock.millis() / 1000) * 1000});
+            }
+        }
+    }
+
+    /** Account signals that change how the send path treats a channel. */
+    private void applySignal(String field, JsonNode value) {
+        if (!"phone_number_quality_update".equals(field)) {
+            return;
+        }
+        String display = value.path("display_phone_number").asText("");
+        for (Channel c : tenancy.channels()) {
+            if (!display.equals(c.displayPhoneNumber())) {
+                continue;
+            }
+            String event = value.path("event").asText("");
+            String limit = value.path("current_limit").asText(null);
+            Integer ceiling = "THROUGHPUT_UPGRADE".equals(event) ? Integer.valueOf(Math.max(c.ceilingMps(), 1000)) : null;
+            tenancy.updateChannel(c.phoneNumberId(), null, ceiling, limit, null, null, null);
+            LOG.info("channel {}: {} (tier {}, ceiling {})", c.phoneNumberId(), event, limit, ceiling);
+        }
+    }
+
+    private Set<String> unmatchedWamids(Iterable<StatusUpdate> updates) {
+        Set<String> wamids = new HashSet<>();
+        for (StatusUpdate u : updates) {
+            if (u.messageId == null) {
+                wamids.add(u.wamid);
+            }
+        }
+        if (wamids.isEmpty()) {
+            return wamids;
+        }
+        Set<String> known = new HashSet<>();
+        List<String> list = new ArrayList<>(wamids);
+        for (int i = 0; i < list.size(); i += 200) {
+            List<String> chunk = list.subList(i, Math.min(list.size(), i + 200));
+            known.addAll(jdbc.query("SELECT wamid FROM messages WHERE wamid IN (" + "?,".repeat(chunk.size() - 1) + "?)",
+                    rs -> rs.getString(1), chunk.toArray()));
+        }
+        wamids.removeAll(known);
+        return wamids;
+    }
+
+    /**
+     * Applies coalesced updates statement by statement rather than message by message, so that
+     * all rows of one statement form one JDBC batch (one round trip) instead of alternating
+     * statements per message. Each message still sees its statements in the fixed order below
+     * (failed, then sent, then delivered, then read), which is what the guards rely on.
+     */
+    private static void applyAll(Batches b, Iterable<StatusUpdate> updates) throws SQLException {
+        for (boolean byId : new boolean[] {true, false}) {
+            String k = byId ? "id" : "wamid";
+            for (StatusUpdate u : updates) {
+                if (byId && u.messageId != null && u.wamid != null) {
+                    run(b, "UPDATE messages SET wamid=? WHERE id=? AND wamid IS NULL", u.wamid, u.messageId);
+                }
+            }
+            String[][] steps = {
+                {"F", "UPDATE messages SET state='FAILED' WHERE " + k + "=? AND state IN ('QUEUED','SENDING','SENT')"},
+                {"F+", "UPDATE messages SET failed_at=?, last_error_code=?, last_error=? WHERE " + k + "=? AND failed_at IS NULL"},
+                {"S", "UPDATE messages SET state='SENT' WHERE " + k + "=? AND state IN ('QUEUED','SENDING')"},
+                {"S+", "UPDATE messages SET sent_at=? WHERE " + k + "=? AND sent_at IS NULL"},
+                {"D!", "UPDATE messages SET last_error=COALESCE(last_error,'') || ' [delivered after failed: multi-device]'"
+                        + " WHERE " + k + "=? AND state='FAILED'"},
+                {"D", "UPDATE messages SET state='DELIVERED' WHERE " + k + "=? AND state IN ('QUEUED','SENDING','SENT','FAILED')"},
+                {"D+", "UPDATE messages SET delivered_at=? WHERE " + k + "=? AND delivered_at IS NULL"},
+                {"R", "UPDATE messages SET state='READ' WHERE " + k + "=? AND state='DELIVERED'"},
+                {"R+", "UPDATE messages SET read_at=? WHERE " + k + "=? AND read_at IS NULL"},
+            };
+            for (String[] step : steps) {
+                for (StatusUpdate u : updates) {
+                    if ((u.messageId != null) != byId) {
+                        continue;
+                    }
+                    String v = byId ? u.messageId : u.wamid;
+                    long delivered = u.deliveredAt > 0 ? u.deliveredAt : u.readAt; // read implies delivered
+                    switch (step[0]) {
+                        case "F" -> { if (u.failedAt > 0) { run(b, step[1], v); } }
+                        case "F+" -> { if (u.failedAt > 0) { run(b, step[1], u.failedAt, u.errorCode, u.errorTitle, v); } }
+                        case "S" -> { if (u.sentAt > 0) { run(b, step[1], v); } }
+                        case "S+" -> { if (u.sentAt > 0) { run(b, step[1], u.sentAt, v); } }
+                        case "D!", "D" -> { if (delivered > 0) { run(b, step[1], v); } }
+                        case "D+" -> { if (delivered > 0) { run(b, step[1], delivered, v); } }
+                        case "R" -> { if (u.readAt > 0) { run(b, step[1], v); } }
+                        case "R+" -> { if (u.readAt > 0) { run(b, step[1], u.readAt, v); } }
+                        default -> throw new IllegalStateException(step[0]);
+                    }
+                }
+            }
+        }
+    }
+
+    private static void park(Batches b, StatusUpdate u, long now) throws SQLException {
+        String sql = "INSERT INTO parked_statuses (wamid, status, status_at, error_code, error_title, parked_at)"
+                + " VALUES (?,?,?,?,?,?) ON CONFLICT (wamid, status) DO NOTHING";
+        if (u.sentAt > 0) {
+            run(b, sql, u.wamid, "sent", u.sentAt, null, null, now);
+        }
+        if (u.deliveredAt > 0) {
+            run(b, sql, u.wamid, "delivered", u.deliveredAt, null, null, now);
+        }
+        if (u.readAt > 0) {
+            run(b, sql, u.wamid, "read", u.readAt, null, null, now);
+        }
+        if (u.failedAt > 0) {
+            run(b, sql, u.wamid, "failed", u.failedAt, u.errorCode, u.errorTitle, now);
+        }
+    }
+
+    /** Parked statuses whose wamid is now known are applied and removed in one transaction. */
+    private void retryParked() {
+        List<Object[]> ready = jdbc.query("SELECT p.wamid, p.status, p.status_at, p.error_code, p.error_title FROM parked_statuses p"
+                        + " JOIN messages m ON m.wamid = p.wamid LIMIT 1000",
+                rs -> new Object[] {rs.getString(1), rs.getString(2), rs.getLong(3), Jdbc.intOrNull(rs, "error_code"),
+                        rs.getString(5)});
+        if (ready.isEmpty()) {
+            return;
+        }
+        Map<String, StatusUpdate> updates = new LinkedHashMap<>();
+        for (Object[] r : ready) {
+            updates.computeIfAbsent((String) r[0], w -> new StatusUpdate(null, w))
+                    .add((String) r[1], (Long) r[2], (Integer) r[3], (String) r[4]);
+        }
+        writer.submit(b -> {
+            applyAll(b, updates.values());
+            for (Object[] r : ready) {
+                run(b, "DELETE FROM parked_statuses WHERE wamid=? AND status=?", r[0], r[1]);
+            }
+        }).join();
+    }
+
+    private static void run(Batches b, String sql, Object... args) throws SQLException {
+        PreparedStatement ps = b.batch(sql);
+        Jdbc.bind(ps, args);
+        ps.addBatch();
+    }
+
+    /** {@code sb:<id>} or {@code sb:<id>|<tenant value>} → {@code <id>}. */
+    static String ourId(String opaque) {
+        if (opaque == null || !opaque.startsWith("sb:")) {
+            return null;
+        }
+        int bar = opaque.indexOf('|');
+        return bar < 0 ? opaque.substring(3) : opaque.substring(3, bar);
+    }
+
+    public long backlog() {
+        return journal.pendingCount();
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        thread.interrupt();
+        try {
+            thread.join(5000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,40 @@
+package dev.switchboard.gateway.webhooks;
+
+/**
+ * One message's statuses from a batch of webhooks, coalesced: the timestamp of each status seen
+ * (0 = not seen) and the failure, if any. Applying it is one set of guarded updates whatever
+ * order Meta delivered the statuses in.
+ */
+final class StatusUpdate {
+    final String messageId; // Switchboard's id from biz_opaque_callback_data, or null
+    final String wamid;
+    long sentAt;
+    long deliveredAt;
+    long readAt;
+    long failedAt;
+    Integer errorCode;
+    String errorTitle;
+
+    StatusUpdate(String messageId, String wamid) {
+        this.messageId = messageId;
+        this.wamid = wamid;
+    }
+
+    void add(String status, long at, Integer code, String title) {
+        switch (status) {
+            case "sent" -> sentAt = min(sentAt, at);
+            case "delivered" -> deliveredAt = min(deliveredAt, at);
+            case "read", "played" -> readAt = min(readAt, at);
+            case "failed" -> {
+                failedAt = min(failedAt, at);
+                errorCode = code;
+                errorTitle = title;
+            }
+            default -> { /* unknown statuses are archived, not applied */ }
+        }
+    }
+
+    private static long min(long current, long at) {
+        return current == 0 ? at : Math.min(current, at);
+    }
+}

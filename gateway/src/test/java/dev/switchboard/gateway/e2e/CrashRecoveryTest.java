@@ -1,0 +1,180 @@
+package dev.switchboard.gateway.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.switchboard.emulator.EmulatedNumber;
+import dev.switchboard.emulator.Emulator;
+import dev.switchboard.emulator.EmulatorConfig;
+import dev.switchboard.gateway.config.ConfigLoader;
+import dev.switchboard.gateway.config.SwitchboardConfig;
+import dev.switchboard.gateway.testing.TestDatabases;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Durability by killing the process: a real gateway process is {@code kill -9}ed while clients
+ * are sending and it is dispatching, then started again on the same database. Every message that
+ * got a 2xx must survive, and none recorded as sent may reach Meta twice.
+ */
+class CrashRecoveryTest {
+    private static final String KEY = "sk_test_crash";
+
+    @TempDir
+    Path dir;
+    private TestDatabases.TestDb db;
+    private Emulator emulator;
+    private Process gateway;
+
+    @AfterEach
+    void tearDown() {
+        if (gateway != null) {
+            gateway.destroyForcibly();
+        }
+        if (emulator != null) {
+            emulator.close();
+        }
+        if (db != null) {
+            db.close();
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"sqlite", "postgres"})
+    void killMinusNineUnderLoadLosesNothingAndDuplicatesNothingRecordedAsSent(String engine) throws Exception {
+        db = TestDatabases.forEngine(engine, dir);
+        int port = freePort();
+        String base = "http://127.0.0.1:" + port;
+        emulator = Emulator.start(EmulatorConfig.builder().host("127.0.0.1").port(0).appSecret(Harness.APP_SECRET)
+                .webhookUrl(base + "/webhooks/whatsapp")
+                .number(EmulatedNumber.builder("1101").displayPhoneNumber("15550001101").wabaId("waba-c").portfolioId("biz-c")
+                        .accessToken("token-1101").ceilingMps(200).build())
+                .build());
+        Path config = writeConfig(port);
+
+        gateway = startGateway(config, "run1");
+        List<String> accepted = Collections.synchronizedList(new ArrayList<>());
+        AtomicBoolean stop = new AtomicBoolean();
+        Thread load = Thread.ofVirtual().start(() -> {
+            int offset = 0;
+            while (!stop.get()) {
+                try {
+                    HttpResponse<String> r = Harness.send(HttpRequest.newBuilder(URI.create(base + "/v1/messages"))
+                            .header("Authorization", "Bearer " + KEY).header("Content-Type", "application/json")
+                            .POST(HttpRequest.BodyPublishers.ofString(Harness.templateBatch("1101", 100, offset, null, "hello_world", 0))));
+                    if (r.statusCode() == 202) {
+                        Harness.json(r).path("messages").forEach(m -> accepted.add(m.path("id").asText()));
+                    }
+                } catch (RuntimeException e) {
+                    // the process is gone: requests without a 2xx were never accepted
+                }
+                offset += 100;
+            }
+        });
+        Harness.await("sending under way", Duration.ofSeconds(30), () -> emulator.acceptedMessages("1101").size() > 300);
+        gateway.destroyForcibly(); // SIGKILL: no shutdown hook, no flush
+        gateway.waitFor();
+        stop.set(true);
+        load.join();
+
+        Set<String> recordedSent = idsInState("'SENT','DELIVERED','READ'");
+        Set<String> stored = idsInState("'QUEUED','SENDING','SENT','DELIVERED','READ','FAILED'");
+        assertThat(accepted).isNotEmpty();
+        assertThat(stored).as("every message that got a 2xx is durable").containsAll(accepted);
+
+        gateway = startGateway(config, "run2");
+        Harness.await("every accepted message sent after the restart", Duration.ofSeconds(120),
+                () -> idsInState("'SENT','DELIVERED','READ'").containsAll(accepted));
+
+        Map<String, Integer> sends = SendPathTest.sendsPerMessage(emulator.acceptedMessages("1101"));
+        for (String id : recordedSent) {
+            assertThat(sends.get(id)).as("message %s was recorded as sent before the crash", id).isEqualTo(1);
+        }
+        long resent = sends.values().stream().filter(n -> n > 1).count();
+        System.out.printf("crash test (%s): %d accepted, %d recorded sent at the kill, %d in-flight messages resent%n",
+                engine, accepted.size(), recordedSent.size(), resent);
+    }
+
+    private Path writeConfig(int port) throws IOException {
+        SwitchboardConfig.Sending sending = new SwitchboardConfig.Sending(0, 0, 0, null, null, 0, 0, null, 0,
+                Duration.ofSeconds(2), null, 0, null);
+        SwitchboardConfig cfg = new SwitchboardConfig(
+                new SwitchboardConfig.Http("127.0.0.1", port, 0, null), db.config(),
+                new SwitchboardConfig.Security("crash-admin", TestDatabases.MASTER_KEY, dir.resolve("master.key").toString()),
+                new SwitchboardConfig.Upstream(emulator.baseUrl(), "v23.0", Duration.ofSeconds(5), Duration.ofSeconds(2)),
+                sending, new SwitchboardConfig.Webhooks(Harness.APP_SECRET, "v", 0), SwitchboardConfig.Emulator.defaults(),
+                new SwitchboardConfig.Bootstrap(List.of(Harness.tenant("crash", KEY, new SwitchboardConfig.ChannelSpec("1101",
+                        "15550001101", "waba-c", "biz-c", "token-1101", 200, "TIER_UNLIMITED")))));
+        Path file = dir.resolve("gateway.json");
+        ConfigLoader.mapper().writeValue(file.toFile(), cfg);
+        return file;
+    }
+
+    private Process startGateway(Path config, String name) throws IOException {
+        String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m",
+                "-cp", cp, "dev.switchboard.gateway.Main", "--config", config.toString())
+                .directory(dir.toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(dir.resolve(name + ".log").toFile())
+                .start();
+        String health = "http://127.0.0.1:" + portOf(config) + "/health/ready";
+        Harness.await("gateway " + name + " ready (log: " + dir.resolve(name + ".log") + ")", Duration.ofSeconds(60), () -> {
+            if (!p.isAlive()) {
+                throw new AssertionError("gateway exited with " + p.exitValue() + "; see " + dir.resolve(name + ".log"));
+            }
+            try {
+                return Harness.send(HttpRequest.newBuilder(URI.create(health)).GET()).statusCode() == 200;
+            } catch (RuntimeException e) {
+                return false;
+            }
+        });
+        return p;
+    }
+
+    private static int portOf(Path config) throws IOException {
+        JsonNode n = ConfigLoader.mapper().readTree(config.toFile());
+        return n.path("http").path("port").asInt();
+    }
+
+    private Set<String> idsInState(String states) {
+        Set<String> out = new HashSet<>();
+        try (Connection c = DriverManager.getConnection(db.config().url(), db.config().user() == null ? "" : db.config().user(), db.config().password() == null ? "" : db.config().password());
+             Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT id FROM messages WHERE state IN (" + states + ")")) {
+            while (rs.next()) {
+                out.add(rs.getString(1));
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+        return out;
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+}

@@ -28,9 +28,10 @@ import org.slf4j.LoggerFactory;
  *       been passed over {@link #STARVATION_TURNS} times in a row gets the next slot — a
  *       guaranteed share so marketing cannot starve forever behind service traffic;</li>
  *   <li><em>FIFO within a lane</em>, scanning a short way past the head only when the head's
- *       recipient is not sendable now (pair rate, pending retry, tier budget). Once a recipient
- *       is skipped, every later message to it is skipped in that scan too, so messages to one
- *       recipient always leave in order;</li>
+ *       recipient is not sendable now (pair rate, pending retry, a send to it still in flight,
+ *       tier budget). Once a recipient is skipped, every later message to it is skipped in that
+ *       scan too, and a recipient has at most one request in flight, so messages to one
+ *       recipient always reach Meta in order;</li>
  *   <li><em>expiry at the last moment</em>: a message past its time-to-live becomes EXPIRED
  *       instead of being sent (an OTP must never arrive late).</li>
  * </ul>
@@ -59,6 +60,8 @@ final class ChannelWorker {
     private final PriorityQueue<QueuedMessage> retries =
             new PriorityQueue<>((a, b) -> Long.compare(a.notBefore(), b.notBefore()));
     private final Map<String, Integer> recipientsInRetry = new HashMap<>();
+    /** At most one send per recipient is in flight, so concurrent requests cannot overtake. */
+    private final Set<String> recipientsInFlight = new HashSet<>();
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition wake = lock.newCondition();
     private final NumberPacer pacer;
@@ -341,9 +344,13 @@ final class ChannelWorker {
             if (skipped != null && skipped.contains(r)) {
                 continue;
             }
+            // The budget is checked before the pair pacer takes a token and reserved only after,
+            // so a message held by one never consumes the other's allowance.
             boolean blocked = recipientsInRetry.containsKey(r)
+                    || recipientsInFlight.contains(r)
                     || (budget != null && !budget.allows(r, nowMillis))
-                    || !pairs.tryAcquire(r, nowNanos);
+                    || !pairs.tryAcquire(r, nowNanos)
+                    || (budget != null && !budget.tryReserve(r, nowMillis));
             if (blocked) {
                 if (skipped == null) {
                     skipped = new HashSet<>();
@@ -352,6 +359,7 @@ final class ChannelWorker {
                 continue;
             }
             it.remove();
+            recipientsInFlight.add(r);
             return m;
         }
         return null;
@@ -392,7 +400,16 @@ final class ChannelWorker {
         return breaker;
     }
 
-    void releaseSlot() {
+    /** The message's send is over (settled, parked for retry, or never claimed). */
+    void releaseSlot(QueuedMessage m) {
+        lock.lock();
+        try {
+            if (recipientsInFlight.remove(m.recipient())) {
+                wake.signalAll(); // its next message may be sendable now
+            }
+        } finally {
+            lock.unlock();
+        }
         inFlight.release();
     }
 

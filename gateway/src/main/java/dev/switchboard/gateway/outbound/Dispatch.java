@@ -32,13 +32,13 @@ final class Dispatch {
             } else {
                 // cancelled or expired meanwhile: nothing to send
                 worker.breaker().releasePermission();
-                worker.releaseSlot();
+                worker.releaseSlot(m);
             }
         })).exceptionally(e -> {
             LOG.warn("could not claim {} for sending; it stays queued", m.id(), e);
             worker.breaker().releasePermission();
-            worker.releaseSlot();
             worker.retryLater(m.retryAt(ctx.clock().millis() + 1000));
+            worker.releaseSlot(m);
             return null;
         });
     }
@@ -54,7 +54,7 @@ final class Dispatch {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             worker.breaker().releasePermission();
-            worker.releaseSlot();
+            worker.releaseSlot(m);
             return; // shutting down: the message stays SENDING and is reconciled on restart
         }
         long start = System.nanoTime();
@@ -105,7 +105,7 @@ final class Dispatch {
             worker.breaker().onError(System.nanoTime() - start, TimeUnit.NANOSECONDS, e);
             settle(m, ErrorAction.RETRY, -1, "internal error: " + e.getClass().getSimpleName());
         } finally {
-            worker.releaseSlot();
+            worker.releaseSlot(m);
             worker.signal();
         }
     }

@@ -10,6 +10,12 @@ import java.util.Map;
  * it itself. Recipients already reached inside the window are free; a new one is allowed only
  * while the count is under the tier's limit. Shared by the portfolio's channel workers, hence
  * synchronised (calls are short and per send, not per byte).
+ *
+ * <p>The LOW lane <em>reserves</em> a recipient when it takes the message ({@link #tryReserve}),
+ * not when Meta answers: with many sends in flight a check-then-record-later budget lets every
+ * in-flight send pass the same last free place and overshoots the tier. A reservation whose send
+ * then fails is kept — the budget errs towards sending less, never towards an overrun (a send
+ * that timed out may well have been counted by Meta).
  */
 public final class TierBudget {
     private static final long DAY_MILLIS = 24L * 3600 * 1000;
@@ -34,6 +40,23 @@ public final class TierBudget {
         }
         evict(nowMillis);
         return reachedAt.containsKey(recipient) || reachedAt.size() < limit;
+    }
+
+    /** Checks and records a new recipient in one step; true when the send fits the budget. */
+    public synchronized boolean tryReserve(String recipient, long nowMillis) {
+        if (limit < 0) {
+            return true;
+        }
+        evict(nowMillis);
+        if (reachedAt.containsKey(recipient)) {
+            return true;
+        }
+        if (reachedAt.size() >= limit) {
+            return false;
+        }
+        reachedAt.put(recipient, nowMillis);
+        order.addLast(new Reach(recipient, nowMillis));
+        return true;
     }
 
     /** Records a send (any lane: OTPs and utility messages use the same budget). */

@@ -116,6 +116,21 @@ final class Harness implements AutoCloseable {
         }
     }
 
+    /** Message counts by state and lane, for failure messages. */
+    String states() {
+        StringBuilder sb = new StringBuilder("{");
+        try (Connection c = node.database().reads().getConnection(); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT state, lane, COUNT(*), MAX(last_error) FROM messages GROUP BY state, lane")) {
+            while (rs.next()) {
+                sb.append(rs.getString(1)).append('/').append(rs.getInt(2)).append('=').append(rs.getLong(3))
+                        .append(rs.getString(4) == null ? "" : " (" + rs.getString(4) + ")").append(' ');
+            }
+        } catch (SQLException e) {
+            sb.append(e.getMessage());
+        }
+        return sb.append('}').toString();
+    }
+
     long count(String sql) {
         try (Connection c = node.database().reads().getConnection(); Statement s = c.createStatement();
              ResultSet rs = s.executeQuery(sql)) {
@@ -127,10 +142,15 @@ final class Harness implements AutoCloseable {
     }
 
     static void await(String what, Duration timeout, BooleanSupplier condition) {
+        await(what, timeout, condition, () -> "");
+    }
+
+    /** As {@link #await(String, Duration, BooleanSupplier)}, describing the state seen on a timeout. */
+    static void await(String what, Duration timeout, BooleanSupplier condition, java.util.function.Supplier<String> seen) {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out after " + timeout + " waiting for: " + what);
+                throw new AssertionError("timed out after " + timeout + " waiting for: " + what + " " + seen.get());
             }
             try {
                 Thread.sleep(50);

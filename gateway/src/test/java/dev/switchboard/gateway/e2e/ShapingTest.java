@@ -72,7 +72,7 @@ class ShapingTest {
                 tenant("t", KEY, tiered));
         HttpResponse<String> r = h.post("/v1/messages", KEY, Harness.templateBatch("1301", 300, 0, null, "flash_sale", 2));
         assertThat(r.statusCode()).as(r.body()).isEqualTo(202);
-        Harness.await("the budget is used up", Duration.ofSeconds(30), () -> sent() == 250);
+        Harness.await("the budget is used up", Duration.ofSeconds(30), () -> sent() == 250, h::states);
         sleep(1500);
         assertThat(sent()).as("no marketing beyond the tier's 250 unique users").isEqualTo(250);
         assertThat(h.count("SELECT COUNT(*) FROM messages WHERE lane=2 AND state='QUEUED'")).isEqualTo(50);

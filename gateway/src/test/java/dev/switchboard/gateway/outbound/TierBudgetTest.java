@@ -49,4 +49,27 @@ class TierBudgetTest {
         assertThat(small.limit()).isEqualTo(2);
         assertThat(small.allows("b", T0)).isTrue();
     }
+
+    @Test
+    void reservingIsAtomicSoConcurrentTakersNeverOvershootTheTier() throws Exception {
+        TierBudget b = new TierBudget(250);
+        java.util.concurrent.atomic.AtomicInteger granted = new java.util.concurrent.atomic.AtomicInteger();
+        Thread[] takers = new Thread[4];
+        for (int t = 0; t < takers.length; t++) {
+            int base = t * 1000;
+            takers[t] = Thread.ofPlatform().start(() -> {
+                for (int i = 0; i < 200; i++) {
+                    if (b.tryReserve("r" + (base + i), T0)) {
+                        granted.incrementAndGet();
+                    }
+                }
+            });
+        }
+        for (Thread t : takers) {
+            t.join();
+        }
+        assertThat(granted.get()).isEqualTo(250);
+        assertThat(b.used(T0)).isEqualTo(250);
+        assertThat(b.tryReserve("r0", T0)).as("a reserved recipient stays free").isTrue();
+    }
 }

@@ -7,6 +7,7 @@ import dev.switchboard.gateway.api.HttpIo;
 import dev.switchboard.gateway.api.NativeApi;
 import dev.switchboard.gateway.config.ConfigLoader;
 import dev.switchboard.gateway.config.SwitchboardConfig;
+import dev.switchboard.gateway.events.EventLog;
 import dev.switchboard.gateway.intake.Intake;
 import dev.switchboard.gateway.intake.PayloadValidator;
 import dev.switchboard.gateway.intake.ServiceWindows;
@@ -49,6 +50,7 @@ public final class Switchboard implements AutoCloseable {
     private final GroupCommitWriter sendWriter;
     private final GroupCommitWriter webhookWriter;
     private final JournalProcessor webhookProcessor;
+    private final EventLog events;
     private final CloudApiClient client;
     private final Tenancy tenancy;
     private final Outbound outbound;
@@ -101,7 +103,8 @@ public final class Switchboard implements AutoCloseable {
                         .error(Throwable.class, new ErrorHandler(io)))
                 .build();
         tenancy.onChannelChange(c -> CompletableFuture.runAsync(() -> templates.sync(c)));
-        this.webhookProcessor = new JournalProcessor(journal, sendWriter, jdbc, tenancy, json, clock);
+        this.events = new EventLog(jdbc);
+        this.webhookProcessor = new JournalProcessor(journal, sendWriter, jdbc, tenancy, events, json, clock);
         outbound.start();
         server.start();
         templates.syncAll();
@@ -146,6 +149,11 @@ public final class Switchboard implements AutoCloseable {
 
     public MessageStore messages() {
         return messages;
+    }
+
+    /** The resolved webhook event log the delivery outbox and the archive consume. */
+    public EventLog events() {
+        return events;
     }
 
     public TemplateCatalog templates() {

@@ -53,7 +53,8 @@ public record SwitchboardConfig(
 
     /**
      * Storage. {@code url} is a JDBC URL: {@code jdbc:sqlite:...} (embedded default) or
-     * {@code jdbc:postgresql://...}.
+     * {@code jdbc:postgresql://...}. {@code writerBatch} caps the rows one group-commit
+     * transaction writes (default 2,000).
      */
     public record Database(String url, String user, String password, int poolSize, int writerBatch) {
         public Database {

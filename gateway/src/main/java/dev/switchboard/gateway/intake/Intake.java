@@ -12,6 +12,7 @@ import dev.switchboard.gateway.messages.NewMessage;
 import dev.switchboard.gateway.outbound.Outbound;
 import dev.switchboard.gateway.outbound.SendPathMetrics;
 import dev.switchboard.gateway.store.GroupCommitWriter;
+import dev.switchboard.gateway.store.WriteOp;
 import dev.switchboard.gateway.tenancy.Channel;
 import dev.switchboard.gateway.tenancy.Tenancy;
 import dev.switchboard.gateway.tenancy.Tenant;
@@ -133,7 +134,11 @@ public final class Intake {
         MessageStore.IdempotencyRecord record = idem == null ? null
                 : new MessageStore.IdempotencyRecord(tenant.id(), idem[0], idem[1], response, now);
         try {
-            writer.submit(store.accept(messages, record, outbound::enqueue)).join();
+            // HIGH-lane accepts jump the writer's queue: a login code must not wait behind a
+            // flood of marketing batches to become durable.
+            WriteOp op = store.accept(messages, record, outbound::enqueue);
+            boolean urgent = messages.stream().anyMatch(m -> m.lane() == Lane.HIGH);
+            (urgent ? writer.submitUrgent(op) : writer.submit(op)).join();
         } catch (CompletionException e) {
             if (e.getCause() instanceof GroupCommitWriter.Overloaded) {
                 metrics.rejected(tenant.id(), "overloaded");

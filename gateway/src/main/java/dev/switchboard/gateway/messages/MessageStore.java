@@ -98,6 +98,11 @@ public final class MessageStore {
             public void afterCommit() {
                 queued.forEach(onCommitted);
             }
+
+            @Override
+            public int rows() {
+                return messages.size() + 1;
+            }
         };
     }
 

@@ -26,7 +26,7 @@ final class Dispatch {
     }
 
     void claimAndSend(QueuedMessage m) {
-        ctx.writer().submit(ctx.store().markSending(m, ctx.clock().millis(), claimed -> {
+        ctx.writer().submitUrgent(ctx.store().markSending(m, ctx.clock().millis(), claimed -> {
             if (claimed) {
                 Thread.ofVirtual().name("send-" + m.id()).start(() -> send(m));
             } else {
@@ -44,7 +44,7 @@ final class Dispatch {
     }
 
     void expire(QueuedMessage m) {
-        ctx.writer().submit(ctx.store().markExpired(m.id(), ctx.clock().millis()));
+        ctx.writer().submitUrgent(ctx.store().markExpired(m.id(), ctx.clock().millis()));
         ctx.metrics().expired(m.channelId(), m.lane());
     }
 
@@ -76,7 +76,7 @@ final class Dispatch {
                 case SendResult.Accepted a -> {
                     worker.breaker().onSuccess(took, TimeUnit.NANOSECONDS);
                     long now = ctx.clock().millis();
-                    ctx.writer().submit(ctx.store().markSent(m.id(), a.wamid(), now));
+                    ctx.writer().submitUrgent(ctx.store().markSent(m.id(), a.wamid(), now));
                     worker.tier().record(m.recipient(), now);
                     ctx.metrics().sent(m.channelId(), m.lane(), m.acceptedAt(), now);
                 }
@@ -156,12 +156,12 @@ final class Dispatch {
             return;
         }
         ctx.metrics().retried(m.channelId(), m.lane());
-        ctx.writer().submit(ctx.store().markRetry(m.id(), when, code, error));
+        ctx.writer().submitUrgent(ctx.store().markRetry(m.id(), when, code, error));
         worker.retryLater(next);
     }
 
     private void fail(QueuedMessage m, int code, String error, boolean deadLetter) {
-        ctx.writer().submit(ctx.store().markFailed(m.id(), code, error, deadLetter, ctx.clock().millis()));
+        ctx.writer().submitUrgent(ctx.store().markFailed(m.id(), code, error, deadLetter, ctx.clock().millis()));
         ctx.metrics().failed(m.channelId(), m.lane());
     }
 

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -23,8 +24,19 @@ import org.slf4j.LoggerFactory;
  * light load a batch is one op and latency is one commit; under heavy load batches grow by
  * themselves and the fsync cost per message falls — classic group commit, no timers.
  *
+ * <p><b>Two queues.</b> Ops come {@link #submitUrgent urgent} or normal. Each transaction takes
+ * every urgent op first and fills up with normal ones, so an urgent op waits for at most the
+ * transaction in progress, however deep the normal queue. The send path makes its claims and
+ * settlements (and HIGH-lane accepts) urgent: an OTP's SENDING claim must not queue behind a
+ * flood of marketing accepts and bulk status updates. A transaction is capped by
+ * {@link WriteOp#rows() rows}, not ops, so one holds a bounded amount of work whatever the
+ * size of the accept batches in it.
+ *
  * <p><b>Invariants.</b> A future completes normally only after the transaction holding its op
- * has committed. Ops are applied in submission order. If a batch fails, it is rolled back and
+ * has committed. Ops of one queue are applied in submission order; an urgent op may overtake
+ * normal ops submitted before it, so callers make urgent only ops whose rows no earlier normal
+ * op can still be changing (a claim can only follow its accept's commit; status updates are
+ * monotonic and guarded). If a batch fails, it is rolled back and
  * each op is retried in a transaction of its own, so one bad op fails alone and the others
  * still commit. The queue is bounded: when full, {@link #submit} fails fast with
  * {@link Overloaded} and the caller answers 503 — nothing was accepted, so nothing is lost.
@@ -44,6 +56,9 @@ public final class GroupCommitWriter implements AutoCloseable {
     private final String name;
     private final Supplier<Connection> connections;
     private final BlockingQueue<Pending> queue;
+    private final BlockingQueue<Pending> urgent;
+    /** One permit per submission (roughly): what the idle writer thread sleeps on. */
+    private final Semaphore work = new Semaphore(0);
     private final int maxBatch;
     private final Thread thread;
     private volatile boolean running = true;
@@ -56,23 +71,35 @@ public final class GroupCommitWriter implements AutoCloseable {
         this.connections = connections;
         this.maxBatch = maxBatch;
         this.queue = new ArrayBlockingQueue<>(queueCapacity);
+        this.urgent = new ArrayBlockingQueue<>(queueCapacity);
         // A platform thread: JDBC drivers block in native I/O and synchronized sections, which
         // would pin a virtual thread anyway.
         this.thread = Thread.ofPlatform().name("writer-" + name).daemon(true).start(this::run);
     }
 
     public CompletableFuture<Void> submit(WriteOp op) {
+        return enqueue(queue, op);
+    }
+
+    /** Submits an op that goes into the next transaction ahead of every normal op. */
+    public CompletableFuture<Void> submitUrgent(WriteOp op) {
+        return enqueue(urgent, op);
+    }
+
+    private CompletableFuture<Void> enqueue(BlockingQueue<Pending> q, WriteOp op) {
         CompletableFuture<Void> done = new CompletableFuture<>();
         if (!running) {
             done.completeExceptionally(new IllegalStateException("writer " + name + " is closed"));
-        } else if (!queue.offer(new Pending(op, done))) {
+        } else if (!q.offer(new Pending(op, done))) {
             done.completeExceptionally(new Overloaded(name));
+        } else {
+            work.release();
         }
         return done;
     }
 
     public int queued() {
-        return queue.size();
+        return queue.size() + urgent.size();
     }
 
     public long commits() {
@@ -84,15 +111,18 @@ public final class GroupCommitWriter implements AutoCloseable {
     }
 
     private void run() {
-        List<Pending> batch = new ArrayList<>(maxBatch);
-        while (running || !queue.isEmpty()) {
+        List<Pending> batch = new ArrayList<>();
+        while (running || !queue.isEmpty() || !urgent.isEmpty()) {
             try {
-                Pending first = queue.poll(100, TimeUnit.MILLISECONDS);
-                if (first == null) {
+                // Permits only wake the thread; the queues are the truth. Draining the permits
+                // before the queues means a submit racing with this turn leaves one behind.
+                work.drainPermits();
+                int rows = take(urgent, batch, 0);
+                take(queue, batch, rows);
+                if (batch.isEmpty()) {
+                    work.tryAcquire(100, TimeUnit.MILLISECONDS);
                     continue;
                 }
-                batch.add(first);
-                queue.drainTo(batch, maxBatch - 1);
                 writeBatch(batch);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -107,6 +137,16 @@ public final class GroupCommitWriter implements AutoCloseable {
             }
         }
         closeConnection();
+    }
+
+    /** Moves ops from {@code from} into {@code batch} while the transaction has room; returns its rows. */
+    private int take(BlockingQueue<Pending> from, List<Pending> batch, int rows) {
+        Pending p;
+        while (rows < maxBatch && (p = from.poll()) != null) {
+            batch.add(p);
+            rows += Math.max(1, p.op.rows());
+        }
+        return rows;
     }
 
     private void writeBatch(List<Pending> batch) {

@@ -17,4 +17,9 @@ public interface WriteOp {
      * putting accepted messages on their in-memory queue) belong here.
      */
     default void afterCommit() {}
+
+    /** Rows this op writes, roughly: the writer caps a transaction by rows, not by ops. */
+    default int rows() {
+        return 1;
+    }
 }

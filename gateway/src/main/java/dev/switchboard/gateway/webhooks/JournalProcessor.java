@@ -2,6 +2,8 @@ package dev.switchboard.gateway.webhooks;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.switchboard.gateway.events.EventLog;
+import dev.switchboard.gateway.events.WebhookEvent;
 import dev.switchboard.gateway.store.Batches;
 import dev.switchboard.gateway.store.GroupCommitWriter;
 import dev.switchboard.gateway.store.Jdbc;
@@ -31,6 +33,10 @@ import org.slf4j.LoggerFactory;
  * {@code biz_opaque_callback_data}, else by {@code wamid}; one matching neither is parked and
  * retried until its send response is recorded.
  *
+ * <p><b>Events.</b> Every status, inbound message and account signal is also appended, resolved
+ * to its tenant and channel, to the {@link EventLog} in the same transaction; the tenant
+ * delivery outbox and the archive consume it from there.
+ *
  * <p>Effects and the journal's processed flags commit together, so a crash replays at most one
  * batch, harmlessly.
  *
@@ -48,17 +54,21 @@ public final class JournalProcessor implements AutoCloseable {
     private final GroupCommitWriter writer;
     private final Jdbc jdbc;
     private final Tenancy tenancy;
+    private final EventLog eventLog;
+    private final EventExtractor extractor;
     private final ObjectMapper json;
     private final Clock clock;
     private final Thread thread;
     private volatile boolean running = true;
 
-    public JournalProcessor(WebhookJournal journal, GroupCommitWriter messagesWriter, Jdbc jdbc, Tenancy tenancy, ObjectMapper json,
-                            Clock clock) {
+    public JournalProcessor(WebhookJournal journal, GroupCommitWriter messagesWriter, Jdbc jdbc, Tenancy tenancy, EventLog eventLog,
+                            ObjectMapper json, Clock clock) {
         this.journal = journal;
         this.writer = messagesWriter;
         this.jdbc = jdbc;
         this.tenancy = tenancy;
+        this.eventLog = eventLog;
+        this.extractor = new EventExtractor(tenancy);
         this.json = json;
         this.clock = clock;
         this.thread = Thread.ofPlatform().name("webhook-processor").daemon(true).start(this::run);
@@ -91,6 +101,8 @@ public final class JournalProcessor implements AutoCloseable {
     void process(List<WebhookJournal.Entry> batch) {
         Map<String, StatusUpdate> statuses = new LinkedHashMap<>();
         List<Object[]> inbound = new ArrayList<>();
+        List<WebhookEvent> events = new ArrayList<>();
+        long now = clock.millis();
         for (WebhookJournal.Entry e : batch) {
             JsonNode root;
             try {
@@ -99,6 +111,7 @@ public final class JournalProcessor implements AutoCloseable {
                 LOG.warn("journal entry {} is not JSON; skipped", e.id());
                 continue;
             }
+            int n = 0;
             for (JsonNode entry : root.path("entry")) {
                 for (JsonNode change : entry.path("changes")) {
                     String field = change.path("field").asText();
@@ -106,15 +119,18 @@ public final class JournalProcessor implements AutoCloseable {
                     if ("messages".equals(field)) {
                         collectStatuses(value, statuses);
                         collectInbound(value, inbound);
+                        extractor.messages(value, e.receivedAt(), now, events);
                     } else {
                         applySignal(field, value);
+                        extractor.account(field, entry.path("id").asText(null), value, e.receivedAt(), now, e.id() + ":" + n, events);
                     }
+                    n++;
                 }
             }
         }
         Set<String> unknownWamids = unmatchedWamids(statuses.values());
-        long now = clock.millis();
         writer.submit(b -> {
+            eventLog.append(b, events);
             List<StatusUpdate> known = new ArrayList<>(statuses.size());
             for (StatusUpdate u : statuses.values()) {
                 if (u.messageId == null && unknownWamids.contains(u.wamid)) {

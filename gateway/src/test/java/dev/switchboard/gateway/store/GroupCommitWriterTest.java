@@ -255,6 +255,65 @@ class GroupCommitWriterTest {
     }
 
     @Test
+    void urgentOpsOvertakeADeepNormalQueueAndTransactionsAreCappedByRows() throws Exception {
+        GroupCommitWriter w = writer(100, 10_000);
+        Gate gate = new Gate();
+        CompletableFuture<Void> gated = w.submit(gate);
+        assertThat(gate.entered.await(10, TimeUnit.SECONDS)).isTrue();
+
+        List<String> order = Collections.synchronizedList(new ArrayList<>());
+        List<CompletableFuture<Void>> normal = new ArrayList<>();
+        for (int i = 1; i <= 20; i++) {
+            int k = i;
+            WriteOp fifty = new WriteOp() { // one op, fifty rows: two fill a transaction
+                @Override
+                public void apply(Batches b) throws SQLException {
+                    for (int j = 0; j < 50; j++) {
+                        PreparedStatement ps = b.batch("INSERT INTO " + table + " (id, val) VALUES (?, ?)");
+                        ps.setInt(1, k * 100 + j);
+                        ps.setLong(2, k);
+                        ps.addBatch();
+                    }
+                }
+
+                @Override
+                public void afterCommit() {
+                    order.add("n" + k);
+                }
+
+                @Override
+                public int rows() {
+                    return 50;
+                }
+            };
+            normal.add(w.submit(fifty));
+        }
+        long commitsBefore = w.commits();
+        CompletableFuture<Void> urgent = w.submitUrgent(new WriteOp() {
+            @Override
+            public void apply(Batches b) throws SQLException {
+                insert(1, 1).apply(b);
+            }
+
+            @Override
+            public void afterCommit() {
+                order.add("urgent");
+            }
+        });
+        gate.release.countDown();
+        gated.get(10, TimeUnit.SECONDS);
+        urgent.get(10, TimeUnit.SECONDS);
+        CompletableFuture.allOf(normal.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
+
+        assertThat(order.get(0)).as("the urgent op went into the first transaction after the gate").isEqualTo("urgent");
+        assertThat(order.subList(1, order.size())).as("normal ops keep their order")
+                .containsExactlyElementsOf(java.util.stream.IntStream.rangeClosed(1, 20).mapToObj(i -> "n" + i).toList());
+        assertThat(count()).isEqualTo(1 + 20 * 50);
+        // 1,001 rows at 100 rows per transaction: at least ten commits, not one giant transaction
+        assertThat(w.commits() - commitsBefore).isGreaterThanOrEqualTo(10);
+    }
+
+    @Test
     void aFailingOpFailsAloneAndTheRestOfItsBatchCommits() throws Exception {
         GroupCommitWriter w = writer(2000, 1000);
         w.submit(insert(1, 1)).get(10, TimeUnit.SECONDS);

@@ -22,7 +22,15 @@ public record SwitchboardConfig(
         Sending sending,
         Webhooks webhooks,
         Emulator emulator,
-        Bootstrap bootstrap) {
+        Bootstrap bootstrap,
+        Delivery delivery,
+        Archive archive) {
+
+    /** The sections every deployment sets; delivery and archive take their defaults. */
+    public SwitchboardConfig(Http http, Database database, Security security, Upstream upstream, Sending sending,
+                             Webhooks webhooks, Emulator emulator, Bootstrap bootstrap) {
+        this(http, database, security, upstream, sending, webhooks, emulator, bootstrap, null, null);
+    }
 
     public SwitchboardConfig {
         http = http == null ? Http.defaults() : http;
@@ -33,10 +41,12 @@ public record SwitchboardConfig(
         webhooks = webhooks == null ? Webhooks.defaults() : webhooks;
         emulator = emulator == null ? Emulator.defaults() : emulator;
         bootstrap = bootstrap == null ? Bootstrap.empty() : bootstrap;
+        delivery = delivery == null ? Delivery.defaults() : delivery;
+        archive = archive == null ? Archive.defaults() : archive;
     }
 
     public static SwitchboardConfig defaults() {
-        return new SwitchboardConfig(null, null, null, null, null, null, null, null);
+        return new SwitchboardConfig(null, null, null, null, null, null, null, null, null, null);
     }
 
     /** The public HTTP listener. */
@@ -146,6 +156,40 @@ public record SwitchboardConfig(
 
         public static Webhooks defaults() {
             return new Webhooks(null, null, 0);
+        }
+    }
+
+    /**
+     * Forwarding webhook events to tenants' endpoints: retries with exponential backoff and
+     * full jitter from {@code retryBase} to {@code retryCap} until {@code horizon} has passed
+     * (then the delivery is dead-lettered); {@code requestTimeout} per POST.
+     */
+    public record Delivery(Duration retryBase, Duration retryCap, Duration horizon, Duration requestTimeout) {
+        public Delivery {
+            retryBase = retryBase == null ? Duration.ofSeconds(1) : retryBase;
+            retryCap = retryCap == null ? Duration.ofMinutes(10) : retryCap;
+            horizon = horizon == null ? Duration.ofHours(24) : horizon;
+            requestTimeout = requestTimeout == null ? Duration.ofSeconds(10) : requestTimeout;
+        }
+
+        public static Delivery defaults() {
+            return new Delivery(null, null, null, null);
+        }
+    }
+
+    /**
+     * The columnar archive: Parquet files under {@code directory}, partitioned by day. Hot rows
+     * older than {@code retention} move there; {@code interval} is how often the archiver runs.
+     */
+    public record Archive(boolean enabled, String directory, Duration retention, Duration interval) {
+        public Archive {
+            directory = directory == null ? "data/archive" : directory;
+            retention = retention == null ? Duration.ofDays(7) : retention;
+            interval = interval == null ? Duration.ofSeconds(30) : interval;
+        }
+
+        public static Archive defaults() {
+            return new Archive(true, null, null, null);
         }
     }
 

@@ -151,6 +151,11 @@ public final class Switchboard implements AutoCloseable {
         return messages;
     }
 
+    /** The writer that owns the messages table (the send path's group commit). */
+    public GroupCommitWriter sendWriter() {
+        return sendWriter;
+    }
+
     /** The resolved webhook event log the delivery outbox and the archive consume. */
     public EventLog events() {
         return events;

@@ -29,7 +29,8 @@ import org.slf4j.LoggerFactory;
  * per message (first timestamp of each status) and applied as guarded updates that can only move
  * a message forward: {@code sent < delivered < read}; {@code read} implies {@code delivered};
  * {@code failed} applies only before delivery, and a {@code delivered} after {@code failed}
- * (multi-device) wins and is noted. A status is matched by Switchboard's id carried in
+ * (multi-device) wins and is noted. Each status keeps its earliest timestamp, so a
+ * {@code delivered} arriving after the {@code read} that implied it still sets the real time. A status is matched by Switchboard's id carried in
  * {@code biz_opaque_callback_data}, else by {@code wamid}; one matching neither is parked and
  * retried until its send response is recorded.
  *
@@ -241,13 +242,13 @@ public final class JournalProcessor implements AutoCloseable {
                 {"F", "UPDATE messages SET state='FAILED' WHERE " + k + "=? AND state IN ('QUEUED','SENDING','SENT')"},
                 {"F+", "UPDATE messages SET failed_at=?, last_error_code=?, last_error=? WHERE " + k + "=? AND failed_at IS NULL"},
                 {"S", "UPDATE messages SET state='SENT' WHERE " + k + "=? AND state IN ('QUEUED','SENDING')"},
-                {"S+", "UPDATE messages SET sent_at=? WHERE " + k + "=? AND sent_at IS NULL"},
+                {"S+", "UPDATE messages SET sent_at=? WHERE " + k + "=? AND (sent_at IS NULL OR sent_at > ?)"},
                 {"D!", "UPDATE messages SET last_error=COALESCE(last_error,'') || ' [delivered after failed: multi-device]'"
                         + " WHERE " + k + "=? AND state='FAILED'"},
                 {"D", "UPDATE messages SET state='DELIVERED' WHERE " + k + "=? AND state IN ('QUEUED','SENDING','SENT','FAILED')"},
-                {"D+", "UPDATE messages SET delivered_at=? WHERE " + k + "=? AND delivered_at IS NULL"},
+                {"D+", "UPDATE messages SET delivered_at=? WHERE " + k + "=? AND (delivered_at IS NULL OR delivered_at > ?)"},
                 {"R", "UPDATE messages SET state='READ' WHERE " + k + "=? AND state='DELIVERED'"},
-                {"R+", "UPDATE messages SET read_at=? WHERE " + k + "=? AND read_at IS NULL"},
+                {"R+", "UPDATE messages SET read_at=? WHERE " + k + "=? AND (read_at IS NULL OR read_at > ?)"},
             };
             for (String[] step : steps) {
                 for (StatusUpdate u : updates) {
@@ -260,11 +261,11 @@ public final class JournalProcessor implements AutoCloseable {
                         case "F" -> { if (u.failedAt > 0) { run(b, step[1], v); } }
                         case "F+" -> { if (u.failedAt > 0) { run(b, step[1], u.failedAt, u.errorCode, u.errorTitle, v); } }
                         case "S" -> { if (u.sentAt > 0) { run(b, step[1], v); } }
-                        case "S+" -> { if (u.sentAt > 0) { run(b, step[1], u.sentAt, v); } }
+                        case "S+" -> { if (u.sentAt > 0) { run(b, step[1], u.sentAt, v, u.sentAt); } }
                         case "D!", "D" -> { if (delivered > 0) { run(b, step[1], v); } }
-                        case "D+" -> { if (delivered > 0) { run(b, step[1], delivered, v); } }
+                        case "D+" -> { if (delivered > 0) { run(b, step[1], delivered, v, delivered); } }
                         case "R" -> { if (u.readAt > 0) { run(b, step[1], v); } }
-                        case "R+" -> { if (u.readAt > 0) { run(b, step[1], u.readAt, v); } }
+                        case "R+" -> { if (u.readAt > 0) { run(b, step[1], u.readAt, v, u.readAt); } }
                         default -> throw new IllegalStateException(step[0]);
                     }
                 }

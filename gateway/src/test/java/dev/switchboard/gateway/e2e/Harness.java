@@ -131,6 +131,15 @@ final class Harness implements AutoCloseable {
         return sb.append('}').toString();
     }
 
+    String string(String sql) {
+        try (Connection c = node.database().reads().getConnection(); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery(sql)) {
+            return rs.next() ? rs.getString(1) : null;
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     long count(String sql) {
         try (Connection c = node.database().reads().getConnection(); Statement s = c.createStatement();
              ResultSet rs = s.executeQuery(sql)) {

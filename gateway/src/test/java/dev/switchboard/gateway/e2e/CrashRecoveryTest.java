@@ -116,6 +116,75 @@ class CrashRecoveryTest {
                 engine, accepted.size(), recordedSent.size(), resent);
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"sqlite", "postgres"})
+    void killMinusNineDuringAWebhookStormLosesNoAcknowledgedWebhook(String engine) throws Exception {
+        db = TestDatabases.forEngine(engine, dir);
+        int port = freePort();
+        String base = "http://127.0.0.1:" + port;
+        emulator = Emulator.start(EmulatorConfig.builder().host("127.0.0.1").port(0).appSecret(Harness.APP_SECRET)
+                .number(EmulatedNumber.builder("1101").displayPhoneNumber("15550001101").wabaId("waba-c").portfolioId("biz-c")
+                        .accessToken("token-1101").ceilingMps(200).build())
+                .build());
+        Path config = writeConfig(port);
+        gateway = startGateway(config, "storm1");
+
+        // 16 senders post signed inbound-message webhooks (3 messages per POST) as fast as acked
+        Set<String> acked = Collections.synchronizedSet(new HashSet<>());
+        AtomicBoolean stop = new AtomicBoolean();
+        java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
+        List<Thread> senders = new ArrayList<>();
+        for (int t = 0; t < 16; t++) {
+            senders.add(Thread.ofVirtual().start(() -> {
+                while (!stop.get()) {
+                    List<String> wamids = new ArrayList<>();
+                    StringBuilder msgs = new StringBuilder();
+                    for (int i = 0; i < 3; i++) {
+                        int n = next.incrementAndGet();
+                        String w = "wamid.storm." + n;
+                        wamids.add(w);
+                        msgs.append(i == 0 ? "" : ",").append("{\"from\":\"1999").append(String.format("%07d", n))
+                                .append("\",\"id\":\"").append(w).append("\",\"timestamp\":\"1750000000\",\"type\":\"text\",")
+                                .append("\"text\":{\"body\":\"hi ").append(n).append("\"}}");
+                    }
+                    String body = "{\"object\":\"whatsapp_business_account\",\"entry\":[{\"id\":\"waba-c\",\"changes\":[{"
+                            + "\"field\":\"messages\",\"value\":{\"messaging_product\":\"whatsapp\",\"metadata\":{"
+                            + "\"display_phone_number\":\"15550001101\",\"phone_number_id\":\"1101\"},\"messages\":[" + msgs + "]}}]}]}";
+                    try {
+                        HttpResponse<String> r = Harness.send(HttpRequest.newBuilder(URI.create(base + "/webhooks/whatsapp"))
+                                .header("Content-Type", "application/json")
+                                .header("X-Hub-Signature-256", "sha256=" + WebhookPathTest.sign(body, Harness.APP_SECRET))
+                                .POST(HttpRequest.BodyPublishers.ofString(body)));
+                        if (r.statusCode() == 200) {
+                            acked.addAll(wamids);
+                        }
+                    } catch (RuntimeException e) {
+                        // the process is gone: an unacknowledged webhook is Meta's to deliver again
+                    }
+                }
+            }));
+        }
+        Harness.await("the storm is under way", Duration.ofSeconds(30), () -> acked.size() > 3000);
+        gateway.destroyForcibly();
+        gateway.waitFor();
+        stop.set(true);
+        for (Thread t : senders) {
+            t.join();
+        }
+        Set<String> ackedAtKill = new HashSet<>(acked);
+        gateway = startGateway(config, "storm2");
+        Harness.await("every acknowledged webhook processed after the restart", Duration.ofSeconds(120),
+                () -> count("SELECT COUNT(*) FROM webhook_journal WHERE processed=0") == 0
+                        && strings("SELECT wamid FROM webhook_events WHERE kind='message'").containsAll(ackedAtKill));
+        Set<String> events = strings("SELECT wamid FROM webhook_events WHERE kind='message'");
+        assertThat(events).containsAll(ackedAtKill);
+        assertThat(count("SELECT COUNT(*) FROM webhook_events WHERE kind='message'")).as("each message is one event")
+                .isEqualTo(events.size());
+        assertThat(count("SELECT COUNT(*) FROM service_windows WHERE channel_id='1101'")).isGreaterThanOrEqualTo(ackedAtKill.size());
+        System.out.printf("webhook crash test (%s): %d inbound messages acknowledged before the kill, %d events after recovery%n",
+                engine, ackedAtKill.size(), events.size());
+    }
+
     private Path writeConfig(int port) throws IOException {
         SwitchboardConfig.Sending sending = new SwitchboardConfig.Sending(0, 0, 0, null, null, 0, 0, null, 0,
                 Duration.ofSeconds(2), null, 0, null);
@@ -159,10 +228,17 @@ class CrashRecoveryTest {
     }
 
     private Set<String> idsInState(String states) {
+        return strings("SELECT id FROM messages WHERE state IN (" + states + ")");
+    }
+
+    private Connection connect() throws SQLException {
+        return DriverManager.getConnection(db.config().url(), db.config().user() == null ? "" : db.config().user(),
+                db.config().password() == null ? "" : db.config().password());
+    }
+
+    private Set<String> strings(String sql) {
         Set<String> out = new HashSet<>();
-        try (Connection c = DriverManager.getConnection(db.config().url(), db.config().user() == null ? "" : db.config().user(), db.config().password() == null ? "" : db.config().password());
-             Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery("SELECT id FROM messages WHERE state IN (" + states + ")")) {
+        try (Connection c = connect(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
             while (rs.next()) {
                 out.add(rs.getString(1));
             }
@@ -170,6 +246,15 @@ class CrashRecoveryTest {
             throw new IllegalStateException(e);
         }
         return out;
+    }
+
+    private long count(String sql) {
+        try (Connection c = connect(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private static int freePort() throws IOException {

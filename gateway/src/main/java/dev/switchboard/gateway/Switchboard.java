@@ -2,11 +2,14 @@ package dev.switchboard.gateway;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.switchboard.gateway.api.AdminApi;
+import dev.switchboard.gateway.api.AudienceApi;
 import dev.switchboard.gateway.api.FacadeApi;
 import dev.switchboard.gateway.api.HttpIo;
 import dev.switchboard.gateway.api.NativeApi;
 import dev.switchboard.gateway.config.ConfigLoader;
 import dev.switchboard.gateway.config.SwitchboardConfig;
+import dev.switchboard.gateway.audience.Audience;
+import dev.switchboard.gateway.audience.AudienceGate;
 import dev.switchboard.gateway.events.EventLog;
 import dev.switchboard.gateway.intake.Intake;
 import dev.switchboard.gateway.intake.PayloadValidator;
@@ -51,6 +54,7 @@ public final class Switchboard implements AutoCloseable {
     private final GroupCommitWriter webhookWriter;
     private final JournalProcessor webhookProcessor;
     private final EventLog events;
+    private final Audience audience;
     private final CloudApiClient client;
     private final Tenancy tenancy;
     private final Outbound outbound;
@@ -75,8 +79,10 @@ public final class Switchboard implements AutoCloseable {
                 config.upstream().connectTimeout(), config.upstream().requestTimeout(), json);
         this.messages = new MessageStore(jdbc);
         SendPathMetrics metrics = new SendPathMetrics(registry);
-        this.outbound = new Outbound(config.sending(), messages, sendWriter, client, tenancy, metrics, clock);
         this.templates = new TemplateCatalog(config.upstream().baseUrl(), config.upstream().apiVersion(), tenancy, jdbc, json, clock);
+        this.audience = new Audience(jdbc, clock);
+        this.outbound = new Outbound(config.sending(), messages, sendWriter, client, tenancy, metrics,
+                new AudienceGate(audience, templates), clock);
         ServiceWindows windows = new ServiceWindows(jdbc);
         Intake intake = new Intake(tenancy, messages, sendWriter, outbound, new PayloadValidator(templates, windows), metrics,
                 json, clock);
@@ -96,6 +102,7 @@ public final class Switchboard implements AutoCloseable {
                 .routing(r -> r
                         .addFilter(new CorrelationFilter())
                         .register("/", ops)
+                        .register("/v1/audience", new AudienceApi(tenancy, audience, sendWriter, io, clock))
                         .register("/v1", new NativeApi(tenancy, intake, messages, sendWriter, io, maxBody * NATIVE_BODY_FACTOR, clock))
                         .register("/admin", new AdminApi(tenancy, outbound, io, config.security().adminToken()))
                         .register("/webhooks", ingest)
@@ -104,7 +111,8 @@ public final class Switchboard implements AutoCloseable {
                 .build();
         tenancy.onChannelChange(c -> CompletableFuture.runAsync(() -> templates.sync(c)));
         this.events = new EventLog(jdbc);
-        this.webhookProcessor = new JournalProcessor(journal, sendWriter, jdbc, tenancy, events, json, clock);
+        this.webhookProcessor = new JournalProcessor(journal, sendWriter, jdbc, tenancy, events, templates, outbound, audience, windows,
+                json, clock);
         outbound.start();
         server.start();
         templates.syncAll();
@@ -149,6 +157,11 @@ public final class Switchboard implements AutoCloseable {
 
     public MessageStore messages() {
         return messages;
+    }
+
+    /** Opt-outs and suppressions. */
+    public Audience audience() {
+        return audience;
     }
 
     /** The writer that owns the messages table (the send path's group commit). */

@@ -31,7 +31,9 @@ public final class ServiceWindows {
         return lastInbound(channelId, user).map(t -> now - t >= WINDOW_MILLIS).orElse(false);
     }
 
+    /** Called once an inbound message is durable; an older message processed late never shortens the window. */
     public void remember(String channelId, String user, long at) {
-        cache.put(channelId + '|' + user, Optional.of(at));
+        cache.asMap().merge(channelId + '|' + user, Optional.of(at),
+                (old, now) -> old.isPresent() && old.get() >= at ? old : now);
     }
 }

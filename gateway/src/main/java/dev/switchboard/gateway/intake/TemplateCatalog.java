@@ -39,6 +39,8 @@ public final class TemplateCatalog {
 
     private final Map<String, TemplateInfo> templates = new ConcurrentHashMap<>();
     private final Set<String> syncedWabas = ConcurrentHashMap.newKeySet();
+    /** "waba|name" → PAUSED or DISABLED when any translation is: what the send path holds or fails. */
+    private final Map<String, String> notSendable = new ConcurrentHashMap<>();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
     private final String baseUrl;
     private final String version;
@@ -64,10 +66,47 @@ public final class TemplateCatalog {
         return Optional.ofNullable(templates.get(key(wabaId, name, language)));
     }
 
-    /** Marks a template's status from a {@code message_template_status_update} webhook. */
+    /**
+     * Marks a template's status from a {@code message_template_status_update} webhook; without a
+     * language, every translation of the name takes it.
+     */
     public void updateStatus(String wabaId, String name, String language, String status) {
-        templates.computeIfPresent(key(wabaId, name, language),
-                (k, t) -> new TemplateInfo(t.name(), t.language(), t.category(), status, t.parameterCount()));
+        for (Map.Entry<String, TemplateInfo> e : templates.entrySet()) {
+            TemplateInfo t = e.getValue();
+            if (e.getKey().startsWith(wabaId + "\u0000") && t.name().equals(name) && (language == null || t.language().equals(language))) {
+                templates.put(e.getKey(), new TemplateInfo(t.name(), t.language(), t.category(), status, t.parameterCount()));
+            }
+        }
+        if (language == null) {
+            jdbc.update("UPDATE templates SET status=? WHERE waba_id=? AND name=?", status, wabaId, name);
+        } else {
+            jdbc.update("UPDATE templates SET status=? WHERE waba_id=? AND name=? AND language=?", status, wabaId, name, language);
+        }
+        reindex(wabaId, name);
+    }
+
+    /** PAUSED or DISABLED when messages with this template must not go out now; else null. */
+    public String holdStatus(String wabaId, String name) {
+        return name == null ? null : notSendable.get(wabaId + "|" + name);
+    }
+
+    private void reindex(String wabaId, String name) {
+        String worst = null;
+        for (Map.Entry<String, TemplateInfo> e : templates.entrySet()) {
+            TemplateInfo t = e.getValue();
+            if (e.getKey().startsWith(wabaId + "\u0000") && t.name().equals(name)) {
+                if ("DISABLED".equals(t.status())) {
+                    worst = "DISABLED";
+                } else if ("PAUSED".equals(t.status()) && worst == null) {
+                    worst = "PAUSED";
+                }
+            }
+        }
+        if (worst == null) {
+            notSendable.remove(wabaId + "|" + name);
+        } else {
+            notSendable.put(wabaId + "|" + name, worst);
+        }
     }
 
     /** Syncs every WABA that has a channel; failures are logged and retried on the next call. */
@@ -99,6 +138,7 @@ public final class TemplateCatalog {
                     TemplateInfo info = new TemplateInfo(t.path("name").asText(), t.path("language").asText(),
                             t.path("category").asText("UTILITY"), t.path("status").asText("APPROVED"), bodyParameters(t));
                     templates.put(key(c.wabaId(), info.name(), info.language()), info);
+                    reindex(c.wabaId(), info.name());
                     persist(c, info);
                     count++;
                 }

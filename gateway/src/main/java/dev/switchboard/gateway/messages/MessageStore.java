@@ -211,20 +211,23 @@ public final class MessageStore {
 
     public List<QueuedMessage> loadQueued(String channelId, Lane lane, long afterSeq, int limit) {
         return jdbc.query("SELECT id, tenant_id, channel_id, seq, lane, recipient, payload, accepted_at, expires_at, attempts,"
-                        + " next_attempt_at FROM messages WHERE channel_id=? AND lane=? AND state='QUEUED' AND seq>?"
-                        + " ORDER BY seq LIMIT " + limit,
+                        + " next_attempt_at, category, template_name FROM messages"
+                        + " WHERE channel_id=? AND lane=? AND state='QUEUED' AND seq>? ORDER BY seq LIMIT " + limit,
                 rs -> new QueuedMessage(rs.getString(1), rs.getString(2), rs.getString(3), rs.getLong(4),
-                        Lane.ofOrdinal(rs.getInt(5)), rs.getString(6), rs.getString(7), rs.getLong(8),
+                        Lane.ofOrdinal(rs.getInt(5)), rs.getString(6), rs.getString(7),
+                        QueuedMessage.canonicalCategory(rs.getString(12)), rs.getString(13), rs.getLong(8),
                         rs.getLong(9), rs.getInt(10), rs.getLong(11)),
                 channelId, lane.ordinal(), afterSeq);
     }
 
     /** Rows that {@link #resolveInFlight} put back in the queue, to hand to their workers. */
     public List<QueuedMessage> loadRequeuedAfterCrash(long startedAt) {
-        return jdbc.query("SELECT id, tenant_id, channel_id, seq, lane, recipient, payload, accepted_at, expires_at, attempts"
+        return jdbc.query("SELECT id, tenant_id, channel_id, seq, lane, recipient, payload, accepted_at, expires_at, attempts,"
+                        + " category, template_name"
                         + " FROM messages WHERE state='QUEUED' AND sending_at < ? AND last_error LIKE 'in flight during a restart%'",
                 rs -> new QueuedMessage(rs.getString(1), rs.getString(2), rs.getString(3), rs.getLong(4),
-                        Lane.ofOrdinal(rs.getInt(5)), rs.getString(6), rs.getString(7), rs.getLong(8),
+                        Lane.ofOrdinal(rs.getInt(5)), rs.getString(6), rs.getString(7),
+                        QueuedMessage.canonicalCategory(rs.getString(11)), rs.getString(12), rs.getLong(8),
                         rs.getLong(9), rs.getInt(10), 0),
                 startedAt);
     }

@@ -17,6 +17,7 @@ public record NewMessage(
         long acceptedAt) {
 
     public QueuedMessage queued(long seq) {
-        return new QueuedMessage(id, tenantId, channelId, seq, lane, recipient, upstreamBody, acceptedAt, expiresAt, 0, 0);
+        return new QueuedMessage(id, tenantId, channelId, seq, lane, recipient, upstreamBody,
+                QueuedMessage.canonicalCategory(category), templateName, acceptedAt, expiresAt, 0, 0);
     }
 }

@@ -13,14 +13,34 @@ public record QueuedMessage(
         Lane lane,
         String recipient,
         String upstreamBody,
+        String category,
+        String templateName,
         long acceptedAt,
         long expiresAt,
         int attempts,
         long notBefore) {
 
     public QueuedMessage retryAt(long when) {
-        return new QueuedMessage(id, tenantId, channelId, seq, lane, recipient, upstreamBody, acceptedAt, expiresAt,
-                attempts + 1, when);
+        return new QueuedMessage(id, tenantId, channelId, seq, lane, recipient, upstreamBody, category, templateName, acceptedAt,
+                expiresAt, attempts + 1, when);
+    }
+
+    /** Marketing by template category: what opt-outs, marketing limits and RED quality hold back. */
+    public boolean marketing() {
+        return "MARKETING".equals(category);
+    }
+
+    /** Category strings repeat across millions of rows: keep one instance of each known value. */
+    public static String canonicalCategory(String category) {
+        if (category == null) {
+            return null;
+        }
+        return switch (category) {
+            case "MARKETING" -> "MARKETING";
+            case "UTILITY" -> "UTILITY";
+            case "AUTHENTICATION" -> "AUTHENTICATION";
+            default -> category;
+        };
     }
 
     public boolean expired(long now) {

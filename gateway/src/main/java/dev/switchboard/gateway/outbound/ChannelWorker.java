@@ -29,7 +29,7 @@ import org.slf4j.LoggerFactory;
  *       guaranteed share so marketing cannot starve forever behind service traffic;</li>
  *   <li><em>FIFO within a lane</em>, scanning a short way past the head only when the head's
  *       recipient is not sendable now (pair rate, pending retry, a send to it still in flight,
- *       tier budget). Once a recipient is skipped, every later message to it is skipped in that
+ *       tier budget, a {@link SendGate} hold such as a paused template). Once a recipient is skipped, every later message to it is skipped in that
  *       scan too, and a recipient has at most one request in flight, so messages to one
  *       recipient always reach Meta in order;</li>
  *   <li><em>expiry at the last moment</em>: a message past its time-to-live becomes EXPIRED
@@ -173,6 +173,7 @@ final class ChannelWorker {
         lock.lock();
         try {
             marketingPausedUntilMillis = Math.max(marketingPausedUntilMillis, untilMillis);
+            wake.signalAll();
         } finally {
             lock.unlock();
         }
@@ -344,9 +345,16 @@ final class ChannelWorker {
             if (skipped != null && skipped.contains(r)) {
                 continue;
             }
+            SendGate.Verdict verdict = ctx.gate().check(m, channel, nowMillis);
+            if (verdict instanceof SendGate.Drop drop) {
+                it.remove();
+                dispatch.drop(m, drop.code(), drop.reason());
+                continue;
+            }
             // The budget is checked before the pair pacer takes a token and reserved only after,
             // so a message held by one never consumes the other's allowance.
-            boolean blocked = recipientsInRetry.containsKey(r)
+            boolean blocked = verdict instanceof SendGate.Hold
+                    || recipientsInRetry.containsKey(r)
                     || recipientsInFlight.contains(r)
                     || (budget != null && !budget.allows(r, nowMillis))
                     || !pairs.tryAcquire(r, nowNanos)

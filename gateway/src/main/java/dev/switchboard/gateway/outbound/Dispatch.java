@@ -43,6 +43,12 @@ final class Dispatch {
         });
     }
 
+    /** Fails a message the {@link SendGate} refused, without sending it. */
+    void drop(QueuedMessage m, int code, String reason) {
+        ctx.writer().submitUrgent(ctx.store().markFailed(m.id(), code, reason, false, ctx.clock().millis()));
+        ctx.metrics().failed(m.channelId(), m.lane());
+    }
+
     void expire(QueuedMessage m) {
         ctx.writer().submitUrgent(ctx.store().markExpired(m.id(), ctx.clock().millis()));
         ctx.metrics().expired(m.channelId(), m.lane());

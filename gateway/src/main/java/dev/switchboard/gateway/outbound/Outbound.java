@@ -45,7 +45,7 @@ public final class Outbound implements AutoCloseable {
     private final Map<String, Long> storedDepth = new ConcurrentHashMap<>();
 
     public Outbound(SwitchboardConfig.Sending config, MessageStore store, GroupCommitWriter writer, CloudApiClient client,
-                    Tenancy tenancy, SendPathMetrics metrics, Clock clock) {
+                    Tenancy tenancy, SendPathMetrics metrics, SendGate gate, Clock clock) {
         CircuitBreakerRegistry breakers = CircuitBreakerRegistry.of(CircuitBreakerConfig.custom()
                 .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
                 .slidingWindowSize(Math.max(config.breakerFailureThreshold() * 2, 10))
@@ -55,7 +55,7 @@ public final class Outbound implements AutoCloseable {
                 .permittedNumberOfCallsInHalfOpenState(3)
                 .build());
         RetryPolicy retry = new RetryPolicy(config.retryBase(), config.retryCap(), config.maxAttempts(), config.retryBudgetRatio());
-        this.ctx = new OutboundContext(config, store, writer, client, tenancy, retry, breakers, metrics, clock);
+        this.ctx = new OutboundContext(config, store, writer, client, tenancy, retry, breakers, metrics, gate, clock);
         for (String rule : config.inFlightPolicy()) {
             String[] kv = rule.split("=");
             resendInFlight.put(Lane.valueOf(kv[0].trim().toUpperCase(Locale.ROOT)),
@@ -80,6 +80,22 @@ public final class Outbound implements AutoCloseable {
         ChannelWorker w = workers.get(m.channelId());
         if (w != null) {
             w.offer(m);
+        }
+    }
+
+    /** Holds a channel's marketing until {@code untilMillis} (Meta's 131048 spam rate limit). */
+    public void pauseMarketing(String channelId, long untilMillis) {
+        ChannelWorker w = workers.get(channelId);
+        if (w != null) {
+            w.pauseMarketing(untilMillis);
+        }
+    }
+
+    /** Wakes a channel's worker: something a hold depended on (a template, the quality) changed. */
+    public void recheck(String channelId) {
+        ChannelWorker w = workers.get(channelId);
+        if (w != null) {
+            w.signal();
         }
     }
 

@@ -17,4 +17,5 @@ record OutboundContext(
         RetryPolicy retryPolicy,
         CircuitBreakerRegistry breakers,
         SendPathMetrics metrics,
+        SendGate gate,
         Clock clock) {}

@@ -2,11 +2,16 @@ package dev.switchboard.gateway.webhooks;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.switchboard.gateway.audience.Audience;
 import dev.switchboard.gateway.events.EventLog;
 import dev.switchboard.gateway.events.WebhookEvent;
 import dev.switchboard.gateway.store.Batches;
 import dev.switchboard.gateway.store.GroupCommitWriter;
+import dev.switchboard.gateway.intake.ServiceWindows;
+import dev.switchboard.gateway.intake.TemplateCatalog;
+import dev.switchboard.gateway.outbound.Outbound;
 import dev.switchboard.gateway.store.Jdbc;
+import dev.switchboard.gateway.store.WriteOp;
 import dev.switchboard.gateway.tenancy.Channel;
 import dev.switchboard.gateway.tenancy.Tenancy;
 import java.sql.PreparedStatement;
@@ -23,7 +28,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Reads the webhook journal in batches and applies it: statuses to messages, inbound messages
- * to the service windows, account signals to channels.
+ * to the service windows and opt-out lists ({@link AudienceSignals}), account signals to
+ * channels and templates ({@link AccountSignals}).
  *
  * <p><b>Statuses.</b> Meta delivers them late, twice, and out of order. Each batch is coalesced
  * per message (first timestamp of each status) and applied as guarded updates that can only move
@@ -57,19 +63,26 @@ public final class JournalProcessor implements AutoCloseable {
     private final Tenancy tenancy;
     private final EventLog eventLog;
     private final EventExtractor extractor;
+    private final AccountSignals accountSignals;
+    private final ServiceWindows windows;
+    private final AudienceSignals audienceSignals;
     private final ObjectMapper json;
     private final Clock clock;
     private final Thread thread;
     private volatile boolean running = true;
 
     public JournalProcessor(WebhookJournal journal, GroupCommitWriter messagesWriter, Jdbc jdbc, Tenancy tenancy, EventLog eventLog,
-                            ObjectMapper json, Clock clock) {
+                            TemplateCatalog templates, Outbound outbound, Audience audience, ServiceWindows windows, ObjectMapper json,
+                            Clock clock) {
         this.journal = journal;
         this.writer = messagesWriter;
         this.jdbc = jdbc;
         this.tenancy = tenancy;
         this.eventLog = eventLog;
         this.extractor = new EventExtractor(tenancy);
+        this.windows = windows;
+        this.accountSignals = new AccountSignals(tenancy, templates, outbound);
+        this.audienceSignals = new AudienceSignals(audience, outbound, json);
         this.json = json;
         this.clock = clock;
         this.thread = Thread.ofPlatform().name("webhook-processor").daemon(true).start(this::run);
@@ -122,7 +135,7 @@ public final class JournalProcessor implements AutoCloseable {
                         collectInbound(value, inbound);
                         extractor.messages(value, e.receivedAt(), now, events);
                     } else {
-                        applySignal(field, value);
+                        accountSignals.apply(field, entry.path("id").asText(null), value);
                         extractor.account(field, entry.path("id").asText(null), value, e.receivedAt(), now, e.id() + ":" + n, events);
                     }
                     n++;
@@ -130,27 +143,40 @@ public final class JournalProcessor implements AutoCloseable {
             }
         }
         Set<String> unknownWamids = unmatchedWamids(statuses.values());
-        writer.submit(b -> {
-            eventLog.append(b, events);
-            List<StatusUpdate> known = new ArrayList<>(statuses.size());
-            for (StatusUpdate u : statuses.values()) {
-                if (u.messageId == null && unknownWamids.contains(u.wamid)) {
-                    park(b, u, now);
-                } else {
-                    known.add(u);
+        AudienceSignals.Effects audienceEffects = audienceSignals.of(events, now);
+        writer.submit(new WriteOp() {
+            @Override
+            public void apply(Batches b) throws SQLException {
+                eventLog.append(b, events);
+                List<StatusUpdate> known = new ArrayList<>(statuses.size());
+                for (StatusUpdate u : statuses.values()) {
+                    if (u.messageId == null && unknownWamids.contains(u.wamid)) {
+                        park(b, u, now);
+                    } else {
+                        known.add(u);
+                    }
+                }
+                applyAll(b, known);
+                for (Object[] in : inbound) {
+                    PreparedStatement ps = b.batch("INSERT INTO service_windows (channel_id, user_id, tenant_id, last_inbound_at)"
+                            + " VALUES (?,?,?,?) ON CONFLICT (channel_id, user_id) DO UPDATE SET last_inbound_at ="
+                            + " CASE WHEN excluded.last_inbound_at > service_windows.last_inbound_at"
+                            + " THEN excluded.last_inbound_at ELSE service_windows.last_inbound_at END");
+                    Jdbc.bind(ps, in);
+                    ps.addBatch();
+                }
+                audienceEffects.write(b);
+                for (WebhookJournal.Entry e : batch) {
+                    WebhookJournal.markProcessed(b, e.id());
                 }
             }
-            applyAll(b, known);
-            for (Object[] in : inbound) {
-                PreparedStatement ps = b.batch("INSERT INTO service_windows (channel_id, user_id, tenant_id, last_inbound_at)"
-                        + " VALUES (?,?,?,?) ON CONFLICT (channel_id, user_id) DO UPDATE SET last_inbound_at ="
-                        + " CASE WHEN excluded.last_inbound_at > service_windows.last_inbound_at"
-                        + " THEN excluded.last_inbound_at ELSE service_windows.last_inbound_at END");
-                Jdbc.bind(ps, in);
-                ps.addBatch();
-            }
-            for (WebhookJournal.Entry e : batch) {
-                WebhookJournal.markProcessed(b, e.id());
+
+            @Override
+            public void afterCommit() {
+                audienceEffects.afterCommit();
+                for (Object[] in : inbound) { // the send path's view of the window, now that it is durable
+                    windows.remember((String) in[0], (String) in[1], (Long) in[3]);
+                }
             }
         }).join();
     }
@@ -182,24 +208,6 @@ public final class JournalProcessor implements AutoCloseable {
             if (from != null) {
                 out.add(new Object[] {channelId, from, c.tenantId(), m.path("timestamp").asLong(clock.millis() / 1000) * 1000});
             }
-        }
-    }
-
-    /** Account signals that change how the send path treats a channel. */
-    private void applySignal(String field, JsonNode value) {
-        if (!"phone_number_quality_update".equals(field)) {
-            return;
-        }
-        String display = value.path("display_phone_number").asText("");
-        for (Channel c : tenancy.channels()) {
-            if (!display.equals(c.displayPhoneNumber())) {
-                continue;
-            }
-            String event = value.path("event").asText("");
-            String limit = value.path("current_limit").asText(null);
-            Integer ceiling = "THROUGHPUT_UPGRADE".equals(event) ? Integer.valueOf(Math.max(c.ceilingMps(), 1000)) : null;
-            tenancy.updateChannel(c.phoneNumberId(), null, ceiling, limit, null, null, null);
-            LOG.info("channel {}: {} (tier {}, ceiling {})", c.phoneNumberId(), event, limit, ceiling);
         }
     }
 

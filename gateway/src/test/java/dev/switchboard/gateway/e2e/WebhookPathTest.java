@@ -222,9 +222,25 @@ class WebhookPathTest {
     }
 
     static String payload(String... statuses) {
-        return "{\"object\":\"whatsapp_business_account\",\"entry\":[{\"id\":\"waba-4101\",\"changes\":[{\"field\":\"messages\","
-                + "\"value\":{\"messaging_product\":\"whatsapp\",\"metadata\":{\"display_phone_number\":\"15550004101\","
-                + "\"phone_number_id\":\"4101\"},\"statuses\":[" + String.join(",", statuses) + "]}}]}]}";
+        return payloadFor("4101", statuses);
+    }
+
+    /** A {@code messages} webhook with these statuses for a Harness channel. */
+    static String payloadFor(String channelId, String... statuses) {
+        return envelope(channelId, "\"statuses\":[" + String.join(",", statuses) + "]");
+    }
+
+    /** A {@code messages} webhook carrying one inbound text message. */
+    static String inboundPayloadFor(String channelId, String from, String wamid, long epochSeconds, String text) {
+        return envelope(channelId, "\"contacts\":[{\"profile\":{\"name\":\"User\"},\"wa_id\":\"" + from + "\"}],"
+                + "\"messages\":[{\"from\":\"" + from + "\",\"id\":\"" + wamid + "\",\"timestamp\":\"" + epochSeconds
+                + "\",\"type\":\"text\",\"text\":{\"body\":\"" + text + "\"}}]");
+    }
+
+    private static String envelope(String channelId, String content) {
+        return "{\"object\":\"whatsapp_business_account\",\"entry\":[{\"id\":\"waba-" + channelId + "\",\"changes\":[{"
+                + "\"field\":\"messages\",\"value\":{\"messaging_product\":\"whatsapp\",\"metadata\":{"
+                + "\"display_phone_number\":\"1555000" + channelId + "\",\"phone_number_id\":\"" + channelId + "\"}," + content + "}}]}]}";
     }
 
     private void signedOk(String body) {

@@ -174,7 +174,7 @@ public final class FlashSale {
         return sorted.get(Math.min(sorted.size() - 1, (int) Math.floor(p * sorted.size())));
     }
 
-    static String batch(String ch, int n, int offset) {
+    public static String batch(String ch, int n, int offset) {
         StringBuilder sb = new StringBuilder("{\"messages\":[");
         for (int i = 0; i < n; i++) {
             sb.append(i > 0 ? "," : "").append("{\"channel_id\":\"").append(ch).append("\",\"to\":\"1")

@@ -24,6 +24,7 @@ import dev.switchboard.gateway.outbound.SendPathMetrics;
 import dev.switchboard.gateway.store.Database;
 import dev.switchboard.gateway.store.GroupCommitWriter;
 import dev.switchboard.gateway.store.Jdbc;
+import dev.switchboard.gateway.tenancy.AppSecrets;
 import dev.switchboard.gateway.tenancy.Tenancy;
 import dev.switchboard.gateway.tenancy.TokenCipher;
 import dev.switchboard.gateway.webhooks.JournalProcessor;
@@ -55,6 +56,7 @@ public final class Switchboard implements AutoCloseable {
     private final JournalProcessor webhookProcessor;
     private final EventLog events;
     private final Audience audience;
+    private final AppSecrets appSecrets;
     private final CloudApiClient client;
     private final Tenancy tenancy;
     private final Outbound outbound;
@@ -72,7 +74,8 @@ public final class Switchboard implements AutoCloseable {
         new JvmGcMetrics().bindTo(registry);
         new ProcessorMetrics().bindTo(registry);
         Jdbc jdbc = new Jdbc(db.reads());
-        this.tenancy = new Tenancy(jdbc, new TokenCipher(MasterKey.load(config.security(), config.database())), clock);
+        TokenCipher cipher = new TokenCipher(MasterKey.load(config.security(), config.database()));
+        this.tenancy = new Tenancy(jdbc, cipher, clock);
         Bootstrap.apply(config.bootstrap(), tenancy);
         this.sendWriter = new GroupCommitWriter("send", this::writerConnection, config.database().writerBatch(), 200_000);
         this.client = new CloudApiClient(config.upstream().baseUrl(), config.upstream().apiVersion(),
@@ -91,7 +94,8 @@ public final class Switchboard implements AutoCloseable {
         // statuses cannot delay an accept, and a flood of accepts cannot delay a webhook ack.
         this.webhookWriter = new GroupCommitWriter("webhooks", this::writerConnection, config.database().writerBatch(), 200_000);
         WebhookJournal journal = new WebhookJournal(jdbc, clock);
-        WebhookIngest ingest = new WebhookIngest(config.webhooks().appSecret(), config.webhooks().verifyToken(), webhookWriter,
+        this.appSecrets = new AppSecrets(jdbc, cipher, config.webhooks().appSecret(), clock);
+        WebhookIngest ingest = new WebhookIngest(appSecrets, config.webhooks().verifyToken(), webhookWriter,
                 journal, io, config.webhooks().maxBodyBytes(), registry);
         OpsApi ops = new OpsApi(db, sendWriter, registry);
         long maxBody = config.http().maxBodyBytes();
@@ -104,7 +108,7 @@ public final class Switchboard implements AutoCloseable {
                         .register("/", ops)
                         .register("/v1/audience", new AudienceApi(tenancy, audience, sendWriter, io, clock))
                         .register("/v1", new NativeApi(tenancy, intake, messages, sendWriter, io, maxBody * NATIVE_BODY_FACTOR, clock))
-                        .register("/admin", new AdminApi(tenancy, outbound, io, config.security().adminToken()))
+                        .register("/admin", new AdminApi(tenancy, appSecrets, outbound, io, config.security().adminToken()))
                         .register("/webhooks", ingest)
                         .register("/", new FacadeApi(tenancy, intake, io, maxBody))
                         .error(Throwable.class, new ErrorHandler(io)))
@@ -112,7 +116,7 @@ public final class Switchboard implements AutoCloseable {
         tenancy.onChannelChange(c -> CompletableFuture.runAsync(() -> templates.sync(c)));
         this.events = new EventLog(jdbc);
         this.webhookProcessor = new JournalProcessor(journal, sendWriter, jdbc, tenancy, events, templates, outbound, audience, windows,
-                json, clock);
+                appSecrets, json, clock, registry);
         outbound.start();
         server.start();
         templates.syncAll();
@@ -157,6 +161,11 @@ public final class Switchboard implements AutoCloseable {
 
     public MessageStore messages() {
         return messages;
+    }
+
+    /** Journaled webhooks not yet processed. */
+    public long webhookBacklog() {
+        return webhookProcessor.backlog();
     }
 
     /** Opt-outs and suppressions. */

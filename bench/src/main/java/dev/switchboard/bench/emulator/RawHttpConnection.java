@@ -17,9 +17,9 @@ import java.nio.charset.StandardCharsets;
  * emulator itself, so it measured the client rather than the server. Only for loopback
  * benchmarking: no TLS, no chunked responses, no redirects.
  */
-final class RawHttpConnection implements AutoCloseable {
+public final class RawHttpConnection implements AutoCloseable {
     /** Status and body of one response. */
-    record Response(int status, byte[] body) {
+    public record Response(int status, byte[] body) {
     }
 
     private final Socket socket;
@@ -27,7 +27,7 @@ final class RawHttpConnection implements AutoCloseable {
     private final InputStream in;
     private final String host;
 
-    RawHttpConnection(String host, int port) throws IOException {
+    public RawHttpConnection(String host, int port) throws IOException {
         this.socket = new Socket();
         socket.setTcpNoDelay(true);
         socket.connect(new InetSocketAddress(host, port), 5_000);
@@ -38,7 +38,12 @@ final class RawHttpConnection implements AutoCloseable {
     }
 
     Response post(String path, String bearer, byte[] body) throws IOException {
-        String head = "POST " + path + " HTTP/1.1\r\nHost: " + host + "\r\nAuthorization: Bearer " + bearer
+        return postWithHeader(path, "Authorization: Bearer " + bearer, body);
+    }
+
+    /** A POST with one extra header line ({@code "Name: value"}). */
+    public Response postWithHeader(String path, String headerLine, byte[] body) throws IOException {
+        String head = "POST " + path + " HTTP/1.1\r\nHost: " + host + "\r\n" + headerLine
                 + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length + "\r\n\r\n";
         byte[] h = head.getBytes(StandardCharsets.US_ASCII);
         byte[] req = new byte[h.length + body.length];

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.gateway.intake.Rejection;
 import dev.switchboard.gateway.outbound.Outbound;
 import dev.switchboard.gateway.tenancy.Channel;
+import dev.switchboard.gateway.tenancy.AppSecrets;
 import dev.switchboard.gateway.tenancy.Tenancy;
 import dev.switchboard.gateway.tenancy.Tenant;
 import io.helidon.webserver.http.HttpRules;
@@ -25,12 +26,14 @@ public final class AdminApi implements HttpService {
     private static final Set<String> CHANNEL_STATES = Set.of(Channel.ACTIVE, Channel.PAUSED, Channel.STOPPED, Channel.DISABLED);
 
     private final Tenancy tenancy;
+    private final AppSecrets appSecrets;
     private final Outbound outbound;
     private final HttpIo io;
     private final byte[] adminToken;
 
-    public AdminApi(Tenancy tenancy, Outbound outbound, HttpIo io, String adminToken) {
+    public AdminApi(Tenancy tenancy, AppSecrets appSecrets, Outbound outbound, HttpIo io, String adminToken) {
         this.tenancy = tenancy;
+        this.appSecrets = appSecrets;
         this.outbound = outbound;
         this.io = io;
         this.adminToken = adminToken == null ? null : adminToken.getBytes(StandardCharsets.UTF_8);
@@ -168,10 +171,30 @@ public final class AdminApi implements HttpService {
         if (state != null && !CHANNEL_STATES.contains(state)) {
             throw Rejection.invalid("state", "must be one of " + CHANNEL_STATES);
         }
+        tenancy.channel(id).orElseThrow(() -> new Tenancy.NotFound("channel " + id));
+        appSecret(id, b);
         Channel c = tenancy.updateChannel(id, text(b, "access_token"),
                 b.hasNonNull("ceiling_mps") ? b.get("ceiling_mps").asInt() : null, text(b, "tier"), text(b, "quality"),
                 state, text(b, "reason"));
         io.send(res, 200, channelJson(c));
+    }
+
+    /**
+     * {@code "app_secret": "<secret>"} gives the channel its Meta app's own webhook secret;
+     * {@code "app_secret": null} returns it to the global one. Write-only: never shown again.
+     */
+    private void appSecret(String channelId, JsonNode b) {
+        if (!b.has("app_secret")) {
+            return;
+        }
+        JsonNode v = b.get("app_secret");
+        if (v.isNull()) {
+            appSecrets.remove(channelId);
+        } else if (!v.isTextual() || v.asText().length() < 8 || v.asText().length() > 256) {
+            throw Rejection.invalid("app_secret", "must be a string of 8 to 256 characters, or null for the global secret");
+        } else {
+            appSecrets.set(channelId, v.asText());
+        }
     }
 
     private ObjectNode tenantJson(Tenant t) {
@@ -184,7 +207,8 @@ public final class AdminApi implements HttpService {
         ObjectNode n = io.json().createObjectNode().put("phone_number_id", c.phoneNumberId()).put("tenant_id", c.tenantId())
                 .put("display_phone_number", c.displayPhoneNumber()).put("waba_id", c.wabaId())
                 .put("portfolio_id", c.portfolioId()).put("ceiling_mps", c.ceilingMps()).put("tier", c.tier())
-                .put("quality", c.quality()).put("state", c.state()).put("breaker", outbound.breakerState(c.phoneNumberId()));
+                .put("quality", c.quality()).put("state", c.state()).put("breaker", outbound.breakerState(c.phoneNumberId()))
+                .put("own_app_secret", appSecrets.has(c.phoneNumberId()));
         if (c.stateReason() != null) {
             n.put("state_reason", c.stateReason());
         }

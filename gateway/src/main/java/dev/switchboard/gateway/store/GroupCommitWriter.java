@@ -53,6 +53,8 @@ public final class GroupCommitWriter implements AutoCloseable {
 
     private record Pending(WriteOp op, CompletableFuture<Void> done) {}
 
+    private static final long SLOW_NANOS = 500_000_000L;
+
     private final String name;
     private final Supplier<Connection> connections;
     private final BlockingQueue<Pending> queue;
@@ -150,6 +152,7 @@ public final class GroupCommitWriter implements AutoCloseable {
     }
 
     private void writeBatch(List<Pending> batch) {
+        long start = System.nanoTime();
         try {
             Connection c = connection();
             try (Batches b = new Batches(c)) {
@@ -159,18 +162,6 @@ public final class GroupCommitWriter implements AutoCloseable {
                 b.flush();
             }
             c.commit();
-            commits++;
-            ops += batch.size();
-            for (Pending p : batch) {
-                try {
-                    p.op.afterCommit();
-                } catch (RuntimeException e) {
-                    LOG.error("writer {}: afterCommit hook failed (the data is committed)", name, e);
-                }
-            }
-            for (Pending p : batch) {
-                p.done.complete(null);
-            }
         } catch (SQLException | RuntimeException e) {
             rollback();
             if (batch.size() == 1) {
@@ -181,7 +172,39 @@ public final class GroupCommitWriter implements AutoCloseable {
             for (Pending p : batch) {
                 writeBatch(new ArrayList<>(List.of(p)));
             }
+            return;
         }
+        // Committed. Nothing below may throw back into the retry path above: re-applying a
+        // committed op would insert its rows twice.
+        commits++;
+        ops += batch.size();
+        long took = System.nanoTime() - start;
+        if (took > SLOW_NANOS) {
+            logSlow(batch, took);
+        }
+        for (Pending p : batch) {
+            try {
+                p.op.afterCommit();
+            } catch (RuntimeException e) {
+                LOG.error("writer {}: afterCommit hook failed (the data is committed)", name, e);
+            }
+        }
+        for (Pending p : batch) {
+            p.done.complete(null);
+        }
+    }
+
+    /** A transaction that took long: what was in it (by op class), so storage stalls can be traced. */
+    private void logSlow(List<Pending> batch, long nanos) {
+        java.util.Map<String, Integer> kinds = new java.util.TreeMap<>();
+        int rows = 0;
+        for (Pending p : batch) {
+            String cls = p.op.getClass().getName();
+            int lambda = cls.indexOf("$$Lambda");
+            kinds.merge(lambda < 0 ? cls : cls.substring(0, lambda), 1, Integer::sum);
+            rows += Math.max(1, p.op.rows());
+        }
+        LOG.warn("writer {}: slow transaction, {} ms for {} ops ({} rows): {}", name, nanos / 1_000_000, batch.size(), rows, kinds);
     }
 
     private Connection connection() throws SQLException {

@@ -12,6 +12,7 @@ import dev.switchboard.gateway.intake.TemplateCatalog;
 import dev.switchboard.gateway.outbound.Outbound;
 import dev.switchboard.gateway.store.Jdbc;
 import dev.switchboard.gateway.store.WriteOp;
+import dev.switchboard.gateway.tenancy.AppSecrets;
 import dev.switchboard.gateway.tenancy.Channel;
 import dev.switchboard.gateway.tenancy.Tenancy;
 import java.sql.PreparedStatement;
@@ -65,6 +66,8 @@ public final class JournalProcessor implements AutoCloseable {
     private final EventExtractor extractor;
     private final AccountSignals accountSignals;
     private final ServiceWindows windows;
+    private final AppSecrets secrets;
+    private final io.micrometer.core.instrument.Counter foreignChanges;
     private final AudienceSignals audienceSignals;
     private final ObjectMapper json;
     private final Clock clock;
@@ -72,8 +75,8 @@ public final class JournalProcessor implements AutoCloseable {
     private volatile boolean running = true;
 
     public JournalProcessor(WebhookJournal journal, GroupCommitWriter messagesWriter, Jdbc jdbc, Tenancy tenancy, EventLog eventLog,
-                            TemplateCatalog templates, Outbound outbound, Audience audience, ServiceWindows windows, ObjectMapper json,
-                            Clock clock) {
+                            TemplateCatalog templates, Outbound outbound, Audience audience, ServiceWindows windows, AppSecrets secrets,
+                            ObjectMapper json, Clock clock, io.micrometer.core.instrument.MeterRegistry registry) {
         this.journal = journal;
         this.writer = messagesWriter;
         this.jdbc = jdbc;
@@ -81,6 +84,10 @@ public final class JournalProcessor implements AutoCloseable {
         this.eventLog = eventLog;
         this.extractor = new EventExtractor(tenancy);
         this.windows = windows;
+        this.secrets = secrets;
+        this.foreignChanges = io.micrometer.core.instrument.Counter.builder("switchboard_webhooks_foreign_changes")
+                .description("changes ignored because the payload was signed by another app than the channel's")
+                .register(registry);
         this.accountSignals = new AccountSignals(tenancy, templates, outbound);
         this.audienceSignals = new AudienceSignals(audience, outbound, json);
         this.json = json;
@@ -130,13 +137,17 @@ public final class JournalProcessor implements AutoCloseable {
                 for (JsonNode change : entry.path("changes")) {
                     String field = change.path("field").asText();
                     JsonNode value = change.path("value");
-                    if ("messages".equals(field)) {
+                    String wabaId = entry.path("id").asText(null);
+                    if (!signedByItsApp(e.signer(), field, wabaId, value)) {
+                        LOG.warn("journal entry {}: a {} change for another app's channel was ignored", e.id(), field);
+                        foreignChanges.increment();
+                    } else if ("messages".equals(field)) {
                         collectStatuses(value, statuses);
                         collectInbound(value, inbound);
                         extractor.messages(value, e.receivedAt(), now, events);
                     } else {
-                        accountSignals.apply(field, entry.path("id").asText(null), value);
-                        extractor.account(field, entry.path("id").asText(null), value, e.receivedAt(), now, e.id() + ":" + n, events);
+                        accountSignals.apply(field, wabaId, value);
+                        extractor.account(field, wabaId, value, e.receivedAt(), now, e.id() + ":" + n, events);
                     }
                     n++;
                 }
@@ -209,6 +220,28 @@ public final class JournalProcessor implements AutoCloseable {
                 out.add(new Object[] {channelId, from, c.tenantId(), m.path("timestamp").asLong(clock.millis() / 1000) * 1000});
             }
         }
+    }
+
+    /**
+     * A payload signed with one app's secret may only speak for that app's channels: the
+     * channel named in a {@code messages} change, or some channel of the WABA for account
+     * signals, must be one the signer speaks for ({@link AppSecrets#speaksFor}).
+     */
+    private boolean signedByItsApp(String signer, String field, String wabaId, JsonNode value) {
+        if ("messages".equals(field)) {
+            String channelId = value.path("metadata").path("phone_number_id").asText(null);
+            return channelId == null || tenancy.channel(channelId).isEmpty() || secrets.speaksFor(signer, channelId);
+        }
+        boolean known = false;
+        for (Channel c : tenancy.channels()) {
+            if (c.wabaId().equals(wabaId)) {
+                known = true;
+                if (secrets.speaksFor(signer, c.phoneNumberId())) {
+                    return true;
+                }
+            }
+        }
+        return !known;
     }
 
     private Set<String> unmatchedWamids(Iterable<StatusUpdate> updates) {

@@ -3,6 +3,7 @@ package dev.switchboard.gateway.webhooks;
 import dev.switchboard.gateway.api.HttpIo;
 import dev.switchboard.gateway.intake.Rejection;
 import dev.switchboard.gateway.store.GroupCommitWriter;
+import dev.switchboard.gateway.tenancy.AppSecrets;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HeaderName;
 import io.helidon.webserver.http.HttpRules;
@@ -13,25 +14,22 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.nio.charset.StandardCharsets;
-import java.security.InvalidKeyException;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.concurrent.CompletionException;
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 
 /**
  * {@code /webhooks/whatsapp}: Meta's verification handshake and the ingest of its POSTs.
  *
  * <p>A POST is checked against {@code X-Hub-Signature-256} over the raw bytes (constant-time),
+ * with the global app secret or a channel's own ({@link AppSecrets}; the journal records which),
  * appended to the journal through the webhook path's own group-commit writer, and answered 200
  * only after that commit. Nothing is parsed or processed inline: the {@link JournalProcessor}
  * does that in batches, so the acknowledgement stays in milliseconds whatever the payload.
  */
 public final class WebhookIngest implements HttpService {
     private static final HeaderName SIGNATURE = HeaderNames.create("X-Hub-Signature-256");
-    private final byte[] appSecret;
+    private final AppSecrets secrets;
     private final String verifyToken;
     private final GroupCommitWriter writer;
     private final WebhookJournal journal;
@@ -41,9 +39,9 @@ public final class WebhookIngest implements HttpService {
     private final Counter accepted;
     private final Timer ackTime;
 
-    public WebhookIngest(String appSecret, String verifyToken, GroupCommitWriter writer, WebhookJournal journal, HttpIo io,
+    public WebhookIngest(AppSecrets secrets, String verifyToken, GroupCommitWriter writer, WebhookJournal journal, HttpIo io,
                          long maxBody, MeterRegistry registry) {
-        this.appSecret = appSecret == null ? null : appSecret.getBytes(StandardCharsets.UTF_8);
+        this.secrets = secrets;
         this.verifyToken = verifyToken;
         this.writer = writer;
         this.journal = journal;
@@ -82,13 +80,14 @@ public final class WebhookIngest implements HttpService {
             io.problem(res, r);
             return;
         }
-        if (appSecret == null || !validSignature(HttpIo.header(req, SIGNATURE).orElse(null), body)) {
+        String signer = signer(HttpIo.header(req, SIGNATURE).orElse(null), body);
+        if (signer == null) {
             rejectedSignatures.increment();
             io.problem(res, 401, "invalid_signature", "X-Hub-Signature-256 is missing or does not match the body");
             return;
         }
         try {
-            writer.submit(journal.append(new String(body, StandardCharsets.UTF_8))).join();
+            writer.submit(journal.append(new String(body, StandardCharsets.UTF_8), signer)).join();
         } catch (CompletionException e) {
             // Not journaled: a non-200 makes Meta deliver it again, so nothing is lost.
             io.problem(res, 503, "journal_unavailable", "Webhook not stored; retry");
@@ -100,26 +99,17 @@ public final class WebhookIngest implements HttpService {
         ackTime.record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
     }
 
-    boolean validSignature(String header, byte[] body) {
+    /** The signer of a correctly signed body (see {@link AppSecrets#signer}), else null. */
+    String signer(String header, byte[] body) {
         if (header == null || !header.startsWith("sha256=")) {
-            return false;
+            return null;
         }
         byte[] given;
         try {
             given = HexFormat.of().parseHex(header.substring(7).trim().toLowerCase(java.util.Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            return false;
+            return null;
         }
-        return MessageDigest.isEqual(hmac(appSecret, body), given);
-    }
-
-    static byte[] hmac(byte[] key, byte[] body) {
-        try {
-            Mac mac = Mac.getInstance("HmacSHA256");
-            mac.init(new SecretKeySpec(key, "HmacSHA256"));
-            return mac.doFinal(body);
-        } catch (NoSuchAlgorithmException | InvalidKeyException e) {
-            throw new IllegalStateException(e);
-        }
+        return secrets.signer(given, body);
     }
 }

@@ -13,7 +13,7 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class WebhookJournal {
     /** One journaled payload. */
-    public record Entry(long id, long receivedAt, String body) {}
+    public record Entry(long id, long receivedAt, String body, String signer) {}
 
     private final Jdbc jdbc;
     private final AtomicLong ids;
@@ -25,18 +25,19 @@ public final class WebhookJournal {
         this.ids = new AtomicLong(jdbc.one("SELECT MAX(id) FROM webhook_journal", rs -> rs.getLong(1)).orElse(0L));
     }
 
-    public WriteOp append(String body) {
+    /** Appends a payload; {@code signer} is who signed it (see {@code AppSecrets#signer}). */
+    public WriteOp append(String body, String signer) {
         long now = clock.millis();
         return b -> {
-            PreparedStatement ps = b.batch("INSERT INTO webhook_journal (id, received_at, body, processed) VALUES (?,?,?,0)");
-            Jdbc.bind(ps, ids.incrementAndGet(), now, body);
+            PreparedStatement ps = b.batch("INSERT INTO webhook_journal (id, received_at, body, processed, signer) VALUES (?,?,?,0,?)");
+            Jdbc.bind(ps, ids.incrementAndGet(), now, body, signer);
             ps.addBatch();
         };
     }
 
     public List<Entry> pending(int limit) {
-        return jdbc.query("SELECT id, received_at, body FROM webhook_journal WHERE processed=0 ORDER BY id LIMIT " + limit,
-                rs -> new Entry(rs.getLong(1), rs.getLong(2), rs.getString(3)));
+        return jdbc.query("SELECT id, received_at, body, signer FROM webhook_journal WHERE processed=0 ORDER BY id LIMIT " + limit,
+                rs -> new Entry(rs.getLong(1), rs.getLong(2), rs.getString(3), rs.getString(4)));
     }
 
     public long pendingCount() {

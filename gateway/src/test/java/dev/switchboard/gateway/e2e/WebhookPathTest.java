@@ -49,7 +49,7 @@ class WebhookPathTest {
     private void start(String engine) {
         db = TestDatabases.forEngine(engine, dir);
         h = Harness.start(db.config(), dir, dev.switchboard.gateway.config.SwitchboardConfig.Sending.defaults(), e -> { },
-                tenant("w", KEY, channel("4101", 100)));
+                tenant("w", KEY, channel("4101", 100), channel("4102", 100)));
     }
 
     @ParameterizedTest
@@ -167,6 +167,32 @@ class WebhookPathTest {
         assertThat(millis(id, "delivered_at")).isEqualTo(1_750_000_100_000L);
         Harness.await("the parked row is gone", Duration.ofSeconds(10),
                 () -> h.count("SELECT COUNT(*) FROM parked_statuses") == 0);
+    }
+
+    @org.junit.jupiter.api.Test
+    void aChannelWithItsOwnAppSecretIsSpokenForOnlyByThatApp() {
+        start("sqlite");
+        HttpResponse<String> set = Harness.send(HttpRequest.newBuilder(URI.create(h.node.baseUrl() + "/admin/channels/4102"))
+                .header("Authorization", "Bearer e2e-admin").header("Content-Type", "application/json")
+                .method("PATCH", HttpRequest.BodyPublishers.ofString("{\"app_secret\":\"second-app-secret\"}")));
+        assertThat(set.statusCode()).as(set.body()).isEqualTo(200);
+        assertThat(set.body()).contains("\"own_app_secret\":true").doesNotContain("second-app-secret");
+
+        String for4102 = inboundPayloadFor("4102", "15559990001", "wamid.app1", System.currentTimeMillis() / 1000, "hi");
+        String for4101 = inboundPayloadFor("4101", "15559990002", "wamid.app2", System.currentTimeMillis() / 1000, "hi");
+        // the global app may not speak for 4102, and 4102's app may not speak for 4101
+        signedOk(for4102);
+        assertThat(postWebhook(for4101, "sha256=" + sign(for4101, "second-app-secret")).statusCode()).isEqualTo(200);
+        // each app speaks for its own channel
+        assertThat(postWebhook(for4102.replace("app1", "app3"), "sha256=" + sign(for4102.replace("app1", "app3"),
+                "second-app-secret")).statusCode()).isEqualTo(200);
+        signedOk(for4101.replace("app2", "app4"));
+        awaitProcessed();
+        assertThat(h.count("SELECT COUNT(*) FROM webhook_events WHERE wamid IN ('wamid.app3','wamid.app4')")).isEqualTo(2);
+        assertThat(h.count("SELECT COUNT(*) FROM webhook_events WHERE wamid IN ('wamid.app1','wamid.app2')")).isZero();
+        assertThat(h.node.registry().get("switchboard_webhooks_foreign_changes").counter().count()).isEqualTo(2.0);
+        // a secret unknown to every channel is refused outright
+        assertThat(postWebhook(for4102, "sha256=" + sign(for4102, "third-app")).statusCode()).isEqualTo(401);
     }
 
     // ---- helpers ----------------------------------------------------------------------------

@@ -7,6 +7,9 @@ import dev.switchboard.gateway.api.HttpIo;
 import dev.switchboard.gateway.api.NativeApi;
 import dev.switchboard.gateway.config.ConfigLoader;
 import dev.switchboard.gateway.config.SwitchboardConfig;
+import dev.switchboard.gateway.delivery.AdminDeliveryApi;
+import dev.switchboard.gateway.delivery.Outbox;
+import dev.switchboard.gateway.delivery.TenantDeliveryApi;
 import dev.switchboard.gateway.events.EventLog;
 import dev.switchboard.gateway.intake.Intake;
 import dev.switchboard.gateway.intake.PayloadValidator;
@@ -51,6 +54,7 @@ public final class Switchboard implements AutoCloseable {
     private final GroupCommitWriter webhookWriter;
     private final JournalProcessor webhookProcessor;
     private final EventLog events;
+    private final Outbox delivery;
     private final CloudApiClient client;
     private final Tenancy tenancy;
     private final Outbound outbound;
@@ -68,7 +72,8 @@ public final class Switchboard implements AutoCloseable {
         new JvmGcMetrics().bindTo(registry);
         new ProcessorMetrics().bindTo(registry);
         Jdbc jdbc = new Jdbc(db.reads());
-        this.tenancy = new Tenancy(jdbc, new TokenCipher(MasterKey.load(config.security(), config.database())), clock);
+        TokenCipher cipher = new TokenCipher(MasterKey.load(config.security(), config.database()));
+        this.tenancy = new Tenancy(jdbc, cipher, clock);
         Bootstrap.apply(config.bootstrap(), tenancy);
         this.sendWriter = new GroupCommitWriter("send", this::writerConnection, config.database().writerBatch(), 200_000);
         this.client = new CloudApiClient(config.upstream().baseUrl(), config.upstream().apiVersion(),
@@ -88,6 +93,10 @@ public final class Switchboard implements AutoCloseable {
         WebhookIngest ingest = new WebhookIngest(config.webhooks().appSecret(), config.webhooks().verifyToken(), webhookWriter,
                 journal, io, config.webhooks().maxBodyBytes(), registry);
         OpsApi ops = new OpsApi(db, sendWriter, registry);
+        // Delivery path: tenants' webhook endpoints and the outbox that forwards events to them.
+        this.events = new EventLog(jdbc);
+        this.delivery = new Outbox(config.delivery(), config.database().writerBatch(), this::writerConnection, jdbc, events,
+                tenancy, cipher, json, registry, clock);
         long maxBody = config.http().maxBodyBytes();
         this.server = WebServer.builder()
                 .host(config.http().host())
@@ -98,14 +107,16 @@ public final class Switchboard implements AutoCloseable {
                         .register("/", ops)
                         .register("/v1", new NativeApi(tenancy, intake, messages, sendWriter, io, maxBody * NATIVE_BODY_FACTOR, clock))
                         .register("/admin", new AdminApi(tenancy, outbound, io, config.security().adminToken()))
+                        .register("/v1", new TenantDeliveryApi(tenancy, delivery, io))
+                        .register("/admin", new AdminDeliveryApi(tenancy, delivery, io, config.security().adminToken()))
                         .register("/webhooks", ingest)
                         .register("/", new FacadeApi(tenancy, intake, io, maxBody))
                         .error(Throwable.class, new ErrorHandler(io)))
                 .build();
         tenancy.onChannelChange(c -> CompletableFuture.runAsync(() -> templates.sync(c)));
-        this.events = new EventLog(jdbc);
         this.webhookProcessor = new JournalProcessor(journal, sendWriter, jdbc, tenancy, events, json, clock);
         outbound.start();
+        delivery.start();
         server.start();
         templates.syncAll();
         ops.markReady();
@@ -156,6 +167,11 @@ public final class Switchboard implements AutoCloseable {
         return events;
     }
 
+    /** The tenant delivery outbox. */
+    public Outbox delivery() {
+        return delivery;
+    }
+
     public TemplateCatalog templates() {
         return templates;
     }
@@ -169,6 +185,7 @@ public final class Switchboard implements AutoCloseable {
         server.stop();
         outbound.close();
         webhookProcessor.close();
+        delivery.close();
         sendWriter.close();
         webhookWriter.close();
         client.close();

@@ -54,6 +54,9 @@ final class Endpoints {
     synchronized WebhookEndpoint save(String tenantId, String url, String secret, boolean messages, StatusFilter statuses, boolean account,
                          long now) {
         WebhookEndpoint old = byTenant.get(tenantId);
+        if (old == null && secret == null) {
+            throw new IllegalArgumentException("a new webhook endpoint needs a secret");
+        }
         String secretEnc = secret != null ? cipher.encrypt(secret) : old.secretEnc();
         WebhookEndpoint e = new WebhookEndpoint(tenantId, url, secretEnc, messages, statuses, account,
                 old == null ? now : old.createdAt(), now);

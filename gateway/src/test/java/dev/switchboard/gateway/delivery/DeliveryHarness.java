@@ -125,6 +125,24 @@ final class DeliveryHarness implements AutoCloseable {
         }
     }
 
+    /** POSTs a webhook to the node as Meta would: signed with the app secret. */
+    void metaWebhook(String body) {
+        byte[] bytes = body.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        HttpRequest req = HttpRequest.newBuilder(URI.create(node.baseUrl() + "/webhooks/whatsapp"))
+                .header("Content-Type", "application/json")
+                .header("X-Hub-Signature-256", Signatures.header(APP_SECRET, bytes))
+                .POST(HttpRequest.BodyPublishers.ofByteArray(bytes)).build();
+        try {
+            HttpResponse<String> r = HTTP.send(req, HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** Points a tenant's endpoint at {@code r} with the given filters. */
     void endpoint(TenantDef t, TenantReceiver r, String statuses, boolean messages, boolean account) {
         Resp resp = call("PUT", "/v1/webhook-endpoint", t.key(), "{\"url\":\"" + r.url() + "\",\"secret\":\"" + r.secret()

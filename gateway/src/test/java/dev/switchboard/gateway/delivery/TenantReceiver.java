@@ -30,8 +30,8 @@ final class TenantReceiver implements AutoCloseable {
     static final ObjectMapper JSON = new ObjectMapper();
 
     /** One POST as received. {@code answered} is the HTTP status sent back (0 while hanging). */
-    record Request(long seq, long arrivedMillis, byte[] body, String signature, String contentType, int answered,
-                   long answeredMillis) {
+    record Request(long seq, long arrivedMillis, long arrivedNanos, byte[] body, String signature, String contentType,
+                   int answered, long answeredNanos) {
         JsonNode json() {
             try {
                 return JSON.readTree(body);
@@ -66,6 +66,7 @@ final class TenantReceiver implements AutoCloseable {
     private volatile int failStatus;
     private volatile double failProbability;
     private volatile long hangMillis;
+    private volatile long jitterMillis;
 
     private TenantReceiver(String secret) {
         this.secret = secret;
@@ -119,6 +120,7 @@ final class TenantReceiver implements AutoCloseable {
         failStatus = 0;
         failProbability = 0;
         hangMillis = 0;
+        jitterMillis = 0;
     }
 
     /** Answers {@code status} to every request. */
@@ -133,6 +135,11 @@ final class TenantReceiver implements AutoCloseable {
         failProbability = probability;
     }
 
+    /** Waits a random 0..{@code d} before answering each request, so concurrent POSTs can overtake each other. */
+    void jitter(Duration d) {
+        jitterMillis = d.toMillis();
+    }
+
     /** Waits this long before answering each request. */
     void hang(Duration d) {
         hangMillis = d.toMillis();
@@ -140,6 +147,7 @@ final class TenantReceiver implements AutoCloseable {
 
     private void handle(HttpExchange ex) throws IOException {
         long arrived = System.currentTimeMillis();
+        long arrivedNanos = System.nanoTime();
         long n = seq.incrementAndGet();
         byte[] body;
         try (InputStream in = ex.getRequestBody()) {
@@ -147,9 +155,15 @@ final class TenantReceiver implements AutoCloseable {
         }
         String sig = ex.getRequestHeaders().getFirst("X-Hub-Signature-256");
         String ct = ex.getRequestHeaders().getFirst("Content-Type");
-        if (hangMillis > 0) {
+        long wait = hangMillis;
+        if (jitterMillis > 0) {
+            synchronized (random) {
+                wait += random.nextLong(jitterMillis + 1);
+            }
+        }
+        if (wait > 0) {
             try {
-                Thread.sleep(hangMillis);
+                Thread.sleep(wait);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
@@ -159,7 +173,7 @@ final class TenantReceiver implements AutoCloseable {
             fail = failProbability > 0 && random.nextDouble() < failProbability;
         }
         int status = fail ? failStatus : 200;
-        requests.add(new Request(n, arrived, body, sig, ct, status, System.currentTimeMillis()));
+        requests.add(new Request(n, arrived, arrivedNanos, body, sig, ct, status, System.nanoTime()));
         byte[] answer = "{}".getBytes(StandardCharsets.UTF_8);
         try {
             ex.sendResponseHeaders(status, answer.length);

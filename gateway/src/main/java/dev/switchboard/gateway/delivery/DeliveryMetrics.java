@@ -60,16 +60,19 @@ final class DeliveryMetrics {
                 e.getValue()[1] = 0;
             }
         }
-        perTenant.forEach((tenant, c) -> {
-            long[] held = depths.computeIfAbsent(tenant, t -> {
-                long[] fresh = new long[2];
-                Gauge.builder("switchboard_webhook_outbox_depth", fresh, a -> a[0]).tag("tenant", t).register(registry);
-                Gauge.builder("switchboard_webhook_dead_letters", fresh, a -> a[1]).tag("tenant", t).register(registry);
-                return fresh;
-            });
-            held[0] = c[0];
-            held[1] = c[1];
+        perTenant.forEach(this::counts);
+    }
+
+    /** One tenant's fresh counts ({@code [pending, dead]}), e.g. taken for an API answer. */
+    void counts(String tenantId, long[] c) {
+        long[] held = depths.computeIfAbsent(tenantId, t -> {
+            long[] fresh = new long[2];
+            Gauge.builder("switchboard_webhook_outbox_depth", fresh, a -> a[0]).tag("tenant", t).register(registry);
+            Gauge.builder("switchboard_webhook_dead_letters", fresh, a -> a[1]).tag("tenant", t).register(registry);
+            return fresh;
         });
+        held[0] = c[0];
+        held[1] = c[1];
     }
 
     void breaker(String tenantId, Supplier<Boolean> open) {

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Semaphore;
@@ -97,6 +98,9 @@ final class EndpointWorker implements AutoCloseable {
             try {
                 wait = round();
             } catch (RuntimeException e) {
+                if (!running) {
+                    return;
+                }
                 LOG.warn("delivery round for tenant {} failed; retrying shortly", tenantId, e);
                 wait = 1000;
             } catch (InterruptedException e) {
@@ -264,17 +268,15 @@ final class EndpointWorker implements AutoCloseable {
         }
     }
 
-    @FunctionalInterface
-    private interface Read<T> {
-        T get();
-    }
-
-    private <T> T read(Read<T> r) throws InterruptedException {
-        ctx.reads().acquire();
+    /** Runs a read on the delivery path's database threads; this (virtual) thread parks meanwhile. */
+    private <T> T read(Callable<T> r) throws InterruptedException {
         try {
-            return r.get();
-        } finally {
-            ctx.reads().release();
+            return ctx.reads().submit(r).get();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new IllegalStateException(e.getCause());
         }
     }
 

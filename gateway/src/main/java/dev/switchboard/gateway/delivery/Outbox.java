@@ -18,9 +18,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
@@ -59,7 +59,9 @@ import org.slf4j.LoggerFactory;
  * only maps and writes, the writer only writes, and the JDK HttpClient multiplexes every
  * connection on its own selector. A POST's outcome goes through the delivery path's own
  * group-commit writer, so the send path's and the webhook path's writers never queue behind a
- * tenant's retries.
+ * tenant's retries; the workers' reads run on two platform threads of their own, which bounds
+ * the connections they take from the shared pool and keeps JDBC's native calls off the carrier
+ * threads that the HTTP handlers' virtual threads need.
  *
  * <h2>Invariants</h2>
  * <ul>
@@ -85,6 +87,8 @@ public final class Outbox implements AutoCloseable {
     private final EventFeeder feeder;
     private final Map<String, EndpointWorker> workers = new ConcurrentHashMap<>();
     private final Set<String> breakerGauges = ConcurrentHashMap.newKeySet();
+    private final ExecutorService reads = Executors.newFixedThreadPool(2,
+            Thread.ofPlatform().name("delivery-read-", 0).daemon(true).factory());
     private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().name("delivery-timers").daemon(true).factory());
 
@@ -101,8 +105,7 @@ public final class Outbox implements AutoCloseable {
                 .followRedirects(HttpClient.Redirect.NEVER)
                 .executor(Executors.newVirtualThreadPerTaskExecutor())
                 .build();
-        this.ctx = new DeliveryContext(config, store, writer, client, json, new DeliveryMetrics(registry), clock,
-                new Semaphore(2));
+        this.ctx = new DeliveryContext(config, store, writer, client, json, new DeliveryMetrics(registry), clock, reads);
         this.endpoints = new Endpoints(jdbc, writer, cipher);
         this.feeder = new EventFeeder(events, endpoints, new EventMapper(jdbc, tenancy, json), store, writer, this::wake, clock);
     }
@@ -175,6 +178,7 @@ public final class Outbox implements AutoCloseable {
     /** Pending and dead counts and the breaker of a tenant's endpoint, for the APIs. */
     public Status status(String tenantId) {
         long[] c = ctx.store().counts(tenantId);
+        ctx.metrics().counts(tenantId, c);
         EndpointWorker w = workers.get(tenantId);
         return new Status(c[0], c[1], w == null ? "NONE" : w.breakerState());
     }
@@ -254,6 +258,7 @@ public final class Outbox implements AutoCloseable {
         feeder.close();
         workers.values().forEach(EndpointWorker::close);
         workers.clear();
+        reads.shutdownNow();
         writer.close();
         ctx.client().shutdownNow();
     }

@@ -243,6 +243,15 @@ final class OutboxStore {
     WriteOp replay(String tenantId, List<Long> only, int limit, long now, IntConsumer replayed) {
         return b -> {
             Connection c = b.connection();
+            replayed.accept(0);
+            try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM webhook_endpoints WHERE tenant_id=?")) {
+                ps.setString(1, tenantId);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next()) {
+                        return; // the endpoint went meanwhile: the dead letters stay where they are
+                    }
+                }
+            }
             List<OutboxRow> dead = new ArrayList<>();
             String sql = "SELECT " + COLUMNS + " FROM webhook_deliveries WHERE tenant_id=? AND state='DEAD'"
                     + (only == null ? "" : " AND id IN (" + "?,".repeat(only.size() - 1) + "?)")

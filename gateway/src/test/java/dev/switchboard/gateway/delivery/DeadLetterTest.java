@@ -63,6 +63,11 @@ class DeadLetterTest extends DeliveryTestBase {
         assertThat(foreign.json().path("code").asText()).isEqualTo("not_found");
         assertThat(h.call("GET", "/v1/webhook-endpoint", KEY_A, null).json().path("delivery").path("dead_letters").asInt())
                 .isEqualTo(6);
+        String metrics = h.call("GET", "/metrics", "", null).body();
+        assertThat(metrics).contains("switchboard_webhook_dead_letters{tenant=\"a\"} 6.0")
+                .contains("switchboard_webhook_outbox_depth{tenant=\"a\"} 0.0")
+                .contains("switchboard_webhook_deliveries_total{outcome=\"dead_lettered\",tenant=\"a\"} 6.0")
+                .contains("switchboard_webhook_post_seconds_count{outcome=\"failed\",tenant=\"a\"}");
 
         // The tenant drops one; dead letters are not retried on their own, even once the endpoint is back.
         assertThat(h.call("DELETE", "/v1/webhook-endpoint/dead-letters/" + deadIds.get(5), KEY_A, null).status()).isEqualTo(200);

@@ -108,5 +108,8 @@ class DeliveryOrderTest extends DeliveryTestBase {
                 .allSatisfy(c -> assertThat(c.path("value").path("contacts").get(0).path("wa_id").asText())
                         .isEqualTo(c.path("value").path("messages").get(0).path("from").asText()));
         assertThat(counter("a", "delivered")).isEqualTo(74);
+        assertThat(h.call("GET", "/metrics", "", null).body())
+                .contains("switchboard_webhook_deliveries_total{outcome=\"delivered\",tenant=\"a\"} 74.0")
+                .contains("switchboard_webhook_breaker_open{tenant=\"a\"}");
     }
 }

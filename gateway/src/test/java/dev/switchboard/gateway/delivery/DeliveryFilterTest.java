@@ -55,9 +55,13 @@ class DeliveryFilterTest extends DeliveryTestBase {
                 + "\"timestamp\":\"" + ts + "\",\"recipient_id\":\"15550409999\"}]}}]}]}");
         h.emulator.accountEvent(dev.switchboard.emulator.AccountEvent.accountUpdate(a.waba(), "VERIFIED_ACCOUNT"));
         h.emulator.accountEvent(dev.switchboard.emulator.AccountEvent.accountUpdate(b.waba(), "VERIFIED_ACCOUNT"));
+        h.emulator.accountEvent(dev.switchboard.emulator.AccountEvent.templateStatus(a.waba(), "hello_world", "en_US",
+                "APPROVED", null));
+        h.emulator.accountEvent(dev.switchboard.emulator.AccountEvent.templateStatus(b.waba(), "hello_world", "en_US",
+                "APPROVED", null));
         DeliveryHarness.await("everything logged and fed", Duration.ofSeconds(20),
                 () -> h.count("SELECT COUNT(*) FROM webhook_events WHERE kind='message'") == 3
-                        && h.count("SELECT COUNT(*) FROM webhook_events WHERE kind='account'") == 2
+                        && h.count("SELECT COUNT(*) FROM webhook_events WHERE kind='account'") == 4
                         && h.count("SELECT COUNT(*) FROM webhook_events WHERE kind='status'") == 20 && h.fedEverything());
         DeliveryHarness.await("outboxes drained", Duration.ofSeconds(10),
                 () -> h.count("SELECT COUNT(*) FROM webhook_deliveries") == 0);
@@ -73,6 +77,11 @@ class DeliveryFilterTest extends DeliveryTestBase {
         });
         assertThat(ra.acceptedChanges()).filteredOn(ch -> ch.path("field").asText().equals("account_update"))
                 .singleElement().satisfies(ch -> assertThat(ch.path("value").path("event").asText()).isEqualTo("VERIFIED_ACCOUNT"));
+        assertThat(ra.acceptedChanges()).filteredOn(ch -> ch.path("field").asText().equals("message_template_status_update"))
+                .singleElement().satisfies(ch -> {
+                    assertThat(ch.path("value").path("event").asText()).isEqualTo("APPROVED");
+                    assertThat(ch.path("value").path("message_template_name").asText()).isEqualTo("hello_world");
+                });
         assertThat(ra.accepted()).allSatisfy(r -> assertThat(r.json().path("entry").get(0).path("id").asText()).isEqualTo(a.waba()));
         // B: no statuses, no account events, its inbound message.
         assertThat(rb.acceptedStatuses()).isEmpty();

@@ -47,6 +47,8 @@ final class EndpointWorker implements AutoCloseable {
     private final Thread loop;
     private volatile Target target;
     private volatile boolean running = true;
+    /** While the breaker is open: when the next row's horizon passes (only the loop thread uses it). */
+    private long openUntilExpiry;
 
     EndpointWorker(String tenantId, Target target, DeliveryContext ctx) {
         this.tenantId = tenantId;
@@ -129,6 +131,11 @@ final class EndpointWorker implements AutoCloseable {
         }
         boolean mayDispatch = breaker.getState() == CircuitBreaker.State.CLOSED
                 || breaker.getState() == CircuitBreaker.State.HALF_OPEN;
+        if (!mayDispatch && now < openUntilExpiry) {
+            // Open breaker: new rows wake us, but nothing can go out and nothing expires before
+            // then; the transition to half-open wakes us for the probe.
+            return Math.min(openUntilExpiry - now, IDLE_WAIT_MILLIS);
+        }
         RoundPlanner plan = new RoundPlanner(now, ctx.config().horizon().toMillis(), busyNow, inFlightNow, free,
                 ctx.config().maxBatch(), mayDispatch);
         long after = 0;
@@ -153,6 +160,8 @@ final class EndpointWorker implements AutoCloseable {
             dispatch(batch);
         }
         long wakeAt = plan.wakeAt();
+        // A row queued from now on cannot expire before now + horizon.
+        openUntilExpiry = mayDispatch ? 0 : Math.min(wakeAt, now + ctx.config().horizon().toMillis());
         return wakeAt == Long.MAX_VALUE ? IDLE_WAIT_MILLIS : Math.clamp(wakeAt - now, 1, IDLE_WAIT_MILLIS);
     }
 

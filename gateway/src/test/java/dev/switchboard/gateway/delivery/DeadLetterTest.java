@@ -16,7 +16,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * End to end over HTTP, on SQLite and PostgreSQL: a permanently failing endpoint fills the
  * dead-letter list within the horizon; the tenant and the operator list it, another tenant
- * cannot see or touch it, and replay delivers it once the endpoint is back.
+ * cannot see or touch it, and replay delivers it once the endpoint is back. Removing an endpoint
+ * discards what is still pending for it.
  */
 class DeadLetterTest extends DeliveryTestBase {
     @ParameterizedTest
@@ -95,5 +96,32 @@ class DeadLetterTest extends DeliveryTestBase {
         DeliveryHarness.await("outbox empty", Duration.ofSeconds(5), () -> pending("a") == 0);
         assertThat(h.call("GET", "/v1/webhook-endpoint/dead-letters", KEY_A, null).json().path("data")).isEmpty();
         assertThat(rb.acceptedStatuses()).isEmpty(); // B sent nothing, so got nothing of A's
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"sqlite", "postgres"})
+    void removingAnEndpointDiscardsWhatIsStillPendingAndStopsDelivery(String engine) {
+        db = TestDatabases.forEngine(engine, dir);
+        TenantDef a = new TenantDef("a", KEY_A, "7211");
+        TenantReceiver ra = receiver("secret-of-tenant-a-0005");
+        ra.down();
+        h = DeliveryHarness.start(db.config(), dir, fast(Duration.ofMinutes(5), Duration.ofSeconds(2), 4, 10), a);
+        h.endpoint(a, ra, "all", true, true);
+        h.send(a, List.of("15550210001", "15550210002"), i -> null);
+        DeliveryHarness.await("six pending", Duration.ofSeconds(20), () -> pending("a") == 6 && h.fedEverything());
+
+        DeliveryHarness.Resp removed = h.call("DELETE", "/v1/webhook-endpoint", KEY_A, null);
+        assertThat(removed.status()).as(removed.body()).isEqualTo(200);
+        assertThat(removed.json().path("discarded_pending").asInt()).isEqualTo(6);
+        assertThat(pending("a")).isZero();
+        // Events after the removal are not queued for anyone, and the old URL hears nothing.
+        h.send(a, List.of("15550210003"), i -> null);
+        DeliveryHarness.await("the new statuses logged and fed", Duration.ofSeconds(20),
+                () -> h.count("SELECT COUNT(*) FROM webhook_events WHERE tenant_id='a' AND kind='status'") == 9
+                        && h.fedEverything());
+        assertThat(h.count("SELECT COUNT(*) FROM webhook_deliveries WHERE tenant_id='a'")).isZero();
+        ra.up();
+        sleep(300);
+        assertThat(ra.requests()).isEmpty();
     }
 }

@@ -10,6 +10,9 @@ import dev.switchboard.gateway.config.ConfigLoader;
 import dev.switchboard.gateway.config.SwitchboardConfig;
 import dev.switchboard.gateway.audience.Audience;
 import dev.switchboard.gateway.audience.AudienceGate;
+import dev.switchboard.gateway.delivery.AdminDeliveryApi;
+import dev.switchboard.gateway.delivery.Outbox;
+import dev.switchboard.gateway.delivery.TenantDeliveryApi;
 import dev.switchboard.gateway.events.EventLog;
 import dev.switchboard.gateway.intake.Intake;
 import dev.switchboard.gateway.intake.PayloadValidator;
@@ -57,6 +60,7 @@ public final class Switchboard implements AutoCloseable {
     private final EventLog events;
     private final Audience audience;
     private final AppSecrets appSecrets;
+    private final Outbox delivery;
     private final CloudApiClient client;
     private final Tenancy tenancy;
     private final Outbound outbound;
@@ -98,6 +102,10 @@ public final class Switchboard implements AutoCloseable {
         WebhookIngest ingest = new WebhookIngest(appSecrets, config.webhooks().verifyToken(), webhookWriter,
                 journal, io, config.webhooks().maxBodyBytes(), registry);
         OpsApi ops = new OpsApi(db, sendWriter, registry);
+        // Delivery path: tenants' webhook endpoints and the outbox that forwards events to them.
+        this.events = new EventLog(jdbc);
+        this.delivery = new Outbox(config.delivery(), config.database().writerBatch(), this::writerConnection, jdbc, events,
+                tenancy, cipher, json, registry, clock);
         long maxBody = config.http().maxBodyBytes();
         this.server = WebServer.builder()
                 .host(config.http().host())
@@ -109,15 +117,17 @@ public final class Switchboard implements AutoCloseable {
                         .register("/v1/audience", new AudienceApi(tenancy, audience, sendWriter, io, clock))
                         .register("/v1", new NativeApi(tenancy, intake, messages, sendWriter, io, maxBody * NATIVE_BODY_FACTOR, clock))
                         .register("/admin", new AdminApi(tenancy, appSecrets, outbound, io, config.security().adminToken()))
+                        .register("/v1", new TenantDeliveryApi(tenancy, delivery, io))
+                        .register("/admin", new AdminDeliveryApi(tenancy, delivery, io, config.security().adminToken()))
                         .register("/webhooks", ingest)
                         .register("/", new FacadeApi(tenancy, intake, io, maxBody))
                         .error(Throwable.class, new ErrorHandler(io)))
                 .build();
         tenancy.onChannelChange(c -> CompletableFuture.runAsync(() -> templates.sync(c)));
-        this.events = new EventLog(jdbc);
         this.webhookProcessor = new JournalProcessor(journal, sendWriter, jdbc, tenancy, events, templates, outbound, audience, windows,
                 appSecrets, json, clock, registry);
         outbound.start();
+        delivery.start();
         server.start();
         templates.syncAll();
         ops.markReady();
@@ -183,6 +193,11 @@ public final class Switchboard implements AutoCloseable {
         return events;
     }
 
+    /** The tenant delivery outbox. */
+    public Outbox delivery() {
+        return delivery;
+    }
+
     public TemplateCatalog templates() {
         return templates;
     }
@@ -196,6 +211,7 @@ public final class Switchboard implements AutoCloseable {
         server.stop();
         outbound.close();
         webhookProcessor.close();
+        delivery.close();
         sendWriter.close();
         webhookWriter.close();
         client.close();

@@ -163,13 +163,29 @@ public record SwitchboardConfig(
      * Forwarding webhook events to tenants' endpoints: retries with exponential backoff and
      * full jitter from {@code retryBase} to {@code retryCap} until {@code horizon} has passed
      * (then the delivery is dead-lettered); {@code requestTimeout} per POST.
+     * {@code maxInFlight} POSTs at most per endpoint at once, each carrying up to
+     * {@code maxBatch} events; an endpoint's circuit breaker opens for {@code breakerOpenFor}
+     * once half of its last {@code breakerFailureThreshold}·2 POSTs (at least
+     * {@code breakerFailureThreshold}) failed. Dead letters are kept for {@code deadLetterRetention}.
      */
-    public record Delivery(Duration retryBase, Duration retryCap, Duration horizon, Duration requestTimeout) {
+    public record Delivery(Duration retryBase, Duration retryCap, Duration horizon, Duration requestTimeout,
+                           int maxInFlight, int maxBatch, int breakerFailureThreshold, Duration breakerOpenFor,
+                           Duration deadLetterRetention) {
         public Delivery {
             retryBase = retryBase == null ? Duration.ofSeconds(1) : retryBase;
             retryCap = retryCap == null ? Duration.ofMinutes(10) : retryCap;
             horizon = horizon == null ? Duration.ofHours(24) : horizon;
             requestTimeout = requestTimeout == null ? Duration.ofSeconds(10) : requestTimeout;
+            maxInFlight = maxInFlight <= 0 ? 4 : maxInFlight;
+            maxBatch = maxBatch <= 0 ? 100 : maxBatch;
+            breakerFailureThreshold = breakerFailureThreshold <= 0 ? 5 : breakerFailureThreshold;
+            breakerOpenFor = breakerOpenFor == null ? Duration.ofSeconds(30) : breakerOpenFor;
+            deadLetterRetention = deadLetterRetention == null ? Duration.ofDays(7) : deadLetterRetention;
+        }
+
+        /** The timing knobs only; the rest take their defaults. */
+        public Delivery(Duration retryBase, Duration retryCap, Duration horizon, Duration requestTimeout) {
+            this(retryBase, retryCap, horizon, requestTimeout, 0, 0, 0, null, null);
         }
 
         public static Delivery defaults() {

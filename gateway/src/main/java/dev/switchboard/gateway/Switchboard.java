@@ -5,6 +5,7 @@ import dev.switchboard.gateway.api.AdminApi;
 import dev.switchboard.gateway.api.FacadeApi;
 import dev.switchboard.gateway.api.HttpIo;
 import dev.switchboard.gateway.api.NativeApi;
+import dev.switchboard.gateway.archive.ArchiveModule;
 import dev.switchboard.gateway.config.ConfigLoader;
 import dev.switchboard.gateway.config.SwitchboardConfig;
 import dev.switchboard.gateway.events.EventLog;
@@ -57,6 +58,7 @@ public final class Switchboard implements AutoCloseable {
     private final TemplateCatalog templates;
     private final MessageStore messages;
     private final PrometheusMeterRegistry registry;
+    private final ArchiveModule archive;
     private final WebServer server;
 
     private Switchboard(SwitchboardConfig config, Clock clock) {
@@ -88,6 +90,9 @@ public final class Switchboard implements AutoCloseable {
         WebhookIngest ingest = new WebhookIngest(config.webhooks().appSecret(), config.webhooks().verifyToken(), webhookWriter,
                 journal, io, config.webhooks().maxBodyBytes(), registry);
         OpsApi ops = new OpsApi(db, sendWriter, registry);
+        this.events = new EventLog(jdbc);
+        // Archive and analytics: Parquet files of the event log and of retired messages.
+        this.archive = ArchiveModule.create(config.archive(), config.database(), db, events, sendWriter, registry, clock);
         long maxBody = config.http().maxBodyBytes();
         this.server = WebServer.builder()
                 .host(config.http().host())
@@ -99,13 +104,15 @@ public final class Switchboard implements AutoCloseable {
                         .register("/v1", new NativeApi(tenancy, intake, messages, sendWriter, io, maxBody * NATIVE_BODY_FACTOR, clock))
                         .register("/admin", new AdminApi(tenancy, outbound, io, config.security().adminToken()))
                         .register("/webhooks", ingest)
+                        .register("/v1/analytics", archive.analyticsApi(tenancy, io))
+                        .register("/admin", archive.adminApi(io, config.security().adminToken()))
                         .register("/", new FacadeApi(tenancy, intake, io, maxBody))
                         .error(Throwable.class, new ErrorHandler(io)))
                 .build();
         tenancy.onChannelChange(c -> CompletableFuture.runAsync(() -> templates.sync(c)));
-        this.events = new EventLog(jdbc);
         this.webhookProcessor = new JournalProcessor(journal, sendWriter, jdbc, tenancy, events, json, clock);
         outbound.start();
+        archive.start();
         server.start();
         templates.syncAll();
         ops.markReady();
@@ -160,6 +167,11 @@ public final class Switchboard implements AutoCloseable {
         return templates;
     }
 
+    /** The archive (Parquet files, analytics). */
+    public ArchiveModule archive() {
+        return archive;
+    }
+
     public PrometheusMeterRegistry registry() {
         return registry;
     }
@@ -169,6 +181,7 @@ public final class Switchboard implements AutoCloseable {
         server.stop();
         outbound.close();
         webhookProcessor.close();
+        archive.close();
         sendWriter.close();
         webhookWriter.close();
         client.close();

@@ -15,7 +15,7 @@ import javax.sql.DataSource;
  */
 final class ArchiveLock {
     /** "SBARCHIV" in ASCII: an arbitrary key no other Switchboard lock uses. */
-    private static final long KEY = 0x5342_4152_4348_4956L;
+    static final long KEY = 0x5342_4152_4348_4956L;
 
     /** A held lock; closing releases it. */
     interface Held extends AutoCloseable {

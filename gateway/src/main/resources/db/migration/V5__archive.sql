@@ -12,3 +12,12 @@ CREATE TABLE archive_moves (
     PRIMARY KEY (tenant_id, message_id)
 );
 CREATE INDEX archive_moves_batch ON archive_moves (batch_id);
+
+-- Which archive directory belongs to this database. The archiver deletes files its cursor does
+-- not cover (they are leftovers of a crash), so pointing a fresh database at an existing archive
+-- would wipe it: the directory carries this id in a marker file and the archiver refuses to
+-- touch a directory whose marker names another database.
+CREATE TABLE archive_state (
+    name         VARCHAR(64)  NOT NULL PRIMARY KEY,
+    value        VARCHAR(200) NOT NULL
+);

@@ -85,6 +85,8 @@ public final class ArchiveAdminApi implements HttpService {
             h.handle(req, res);
         } catch (Rejection r) {
             io.problem(res, r);
+        } catch (ArchiveIdentity.Mismatch e) {
+            io.problem(res, 409, "archive_mismatch", e.getMessage());
         } catch (SQLException | IOException e) {
             LOG.error("archive operation failed", e);
             io.problem(res, 500, "archive_error", "The archive operation failed: " + SqlGate.firstLine(e.getMessage()));

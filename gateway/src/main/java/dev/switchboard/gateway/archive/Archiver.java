@@ -56,7 +56,9 @@ import org.slf4j.LoggerFactory;
  * far, synchronously, for operators and deterministic tests.
  *
  * <p><b>Invariants.</b> One run at a time per node (a lock) and per database (a PostgreSQL
- * advisory lock, see {@link ArchiveLock}); the cursor never passes an event whose file is not
+ * advisory lock, see {@link ArchiveLock}); a directory is only ever touched by the database it
+ * belongs to ({@link ArchiveIdentity}: the sweep would otherwise read a fresh database's cursor
+ * of 0 as "nothing here is committed"); the cursor never passes an event whose file is not
  * durable; a message leaves the hot table only after its file is durable; a file, once its ids
  * are below the cursor, is only ever replaced by a compacted file covering it.
  */
@@ -82,6 +84,7 @@ public final class Archiver implements AutoCloseable {
     private final GroupCommitWriter messagesWriter;
     private final Jdbc jdbc;
     private final ArchiveLock runLock;
+    private final ArchiveIdentity identity;
     private final EventExport export;
     private final MessageRetirement retirement;
     private final EventCompaction compaction;
@@ -107,6 +110,7 @@ public final class Archiver implements AutoCloseable {
         this.messagesWriter = messagesWriter;
         this.jdbc = jdbc;
         this.runLock = runLock;
+        this.identity = new ArchiveIdentity(layout, jdbc, messagesWriter);
         this.parquet = new ParquetWriter(this::duck);
         this.export = new EventExport(layout, new MessageAttributes(jdbc, layout));
         this.retirement = new MessageRetirement(layout, new RetentionStore(jdbc), messagesWriter);
@@ -161,6 +165,7 @@ public final class Archiver implements AutoCloseable {
             if (held == null) {
                 return new Report(false, 0, 0, 0, 0, events.cursor(CONSUMER));
             }
+            identity.verify(); // before the sweep deletes anything
             long cursor = events.cursor(CONSUMER);
             int swept = layout.sweepEvents(cursor);
             long archived = 0;
@@ -249,6 +254,7 @@ public final class Archiver implements AutoCloseable {
     void writeWithoutAdvancing(int limit) throws SQLException, IOException {
         running.lock();
         try {
+            identity.verify();
             List<WebhookEvent> batch = events.after(events.cursor(CONSUMER), limit);
             if (!batch.isEmpty()) {
                 export.write(batch, parquet, this::duck);
@@ -262,6 +268,7 @@ public final class Archiver implements AutoCloseable {
     long retireWithoutDeleting() throws SQLException, IOException {
         running.lock();
         try {
+            identity.verify();
             long now = clock.millis();
             return retirement.markAndWrite(parquet, now - retention.toMillis(), now);
         } finally {

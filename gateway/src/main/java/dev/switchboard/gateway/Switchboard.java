@@ -6,6 +6,7 @@ import dev.switchboard.gateway.api.AudienceApi;
 import dev.switchboard.gateway.api.FacadeApi;
 import dev.switchboard.gateway.api.HttpIo;
 import dev.switchboard.gateway.api.NativeApi;
+import dev.switchboard.gateway.archive.ArchiveModule;
 import dev.switchboard.gateway.config.ConfigLoader;
 import dev.switchboard.gateway.config.SwitchboardConfig;
 import dev.switchboard.gateway.audience.Audience;
@@ -67,6 +68,7 @@ public final class Switchboard implements AutoCloseable {
     private final TemplateCatalog templates;
     private final MessageStore messages;
     private final PrometheusMeterRegistry registry;
+    private final ArchiveModule archive;
     private final WebServer server;
 
     private Switchboard(SwitchboardConfig config, Clock clock) {
@@ -106,6 +108,8 @@ public final class Switchboard implements AutoCloseable {
         this.events = new EventLog(jdbc);
         this.delivery = new Outbox(config.delivery(), config.database().writerBatch(), this::writerConnection, jdbc, events,
                 tenancy, cipher, json, registry, clock);
+        // Archive and analytics: Parquet files of the event log and of retired messages.
+        this.archive = ArchiveModule.create(config.archive(), config.database(), db, events, sendWriter, registry, clock);
         long maxBody = config.http().maxBodyBytes();
         this.server = WebServer.builder()
                 .host(config.http().host())
@@ -120,6 +124,8 @@ public final class Switchboard implements AutoCloseable {
                         .register("/v1", new TenantDeliveryApi(tenancy, delivery, io))
                         .register("/admin", new AdminDeliveryApi(tenancy, delivery, io, config.security().adminToken()))
                         .register("/webhooks", ingest)
+                        .register("/v1/analytics", archive.analyticsApi(tenancy, io))
+                        .register("/admin", archive.adminApi(io, config.security().adminToken()))
                         .register("/", new FacadeApi(tenancy, intake, io, maxBody))
                         .error(Throwable.class, new ErrorHandler(io)))
                 .build();
@@ -128,6 +134,7 @@ public final class Switchboard implements AutoCloseable {
                 appSecrets, json, clock, registry);
         outbound.start();
         delivery.start();
+        archive.start();
         server.start();
         templates.syncAll();
         ops.markReady();
@@ -202,6 +209,11 @@ public final class Switchboard implements AutoCloseable {
         return templates;
     }
 
+    /** The archive (Parquet files, analytics). */
+    public ArchiveModule archive() {
+        return archive;
+    }
+
     public PrometheusMeterRegistry registry() {
         return registry;
     }
@@ -212,6 +224,7 @@ public final class Switchboard implements AutoCloseable {
         outbound.close();
         webhookProcessor.close();
         delivery.close();
+        archive.close();
         sendWriter.close();
         webhookWriter.close();
         client.close();

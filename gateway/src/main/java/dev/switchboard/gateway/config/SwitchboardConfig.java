@@ -196,16 +196,26 @@ public record SwitchboardConfig(
     /**
      * The columnar archive: Parquet files under {@code directory}, partitioned by day. Hot rows
      * older than {@code retention} move there; {@code interval} is how often the archiver runs.
+     *
+     * <p>{@code enabled} is a {@code Boolean} so that a section which leaves it out (say, one
+     * that only sets the directory) keeps the archive on rather than silently turning it off.
+     * {@code directory} defaults to {@code archive} beside a SQLite database file (so
+     * {@code data/archive} for the default database) and to {@code data/archive} otherwise.
+     * Operator SQL ({@code POST /admin/analytics/sql}) is cancelled after {@code queryTimeout}
+     * and returns at most {@code maxRows} rows.
      */
-    public record Archive(boolean enabled, String directory, Duration retention, Duration interval) {
+    public record Archive(Boolean enabled, String directory, Duration retention, Duration interval, Duration queryTimeout,
+                          int maxRows) {
         public Archive {
-            directory = directory == null ? "data/archive" : directory;
-            retention = retention == null ? Duration.ofDays(7) : retention;
-            interval = interval == null ? Duration.ofSeconds(30) : interval;
+            enabled = enabled == null ? Boolean.TRUE : enabled;
+            retention = retention == null || retention.isNegative() ? Duration.ofDays(7) : retention;
+            interval = interval == null || !interval.isPositive() ? Duration.ofSeconds(30) : interval;
+            queryTimeout = queryTimeout == null || !queryTimeout.isPositive() ? Duration.ofSeconds(10) : queryTimeout;
+            maxRows = maxRows <= 0 ? 10_000 : maxRows;
         }
 
         public static Archive defaults() {
-            return new Archive(true, null, null, null);
+            return new Archive(null, null, null, null, null, 0);
         }
     }
 

@@ -194,7 +194,8 @@ class CrashRecoveryTest {
                 new SwitchboardConfig.Upstream(emulator.baseUrl(), "v23.0", Duration.ofSeconds(5), Duration.ofSeconds(2)),
                 sending, new SwitchboardConfig.Webhooks(Harness.APP_SECRET, "v", 0), SwitchboardConfig.Emulator.defaults(),
                 new SwitchboardConfig.Bootstrap(List.of(Harness.tenant("crash", KEY, new SwitchboardConfig.ChannelSpec("1101",
-                        "15550001101", "waba-c", "biz-c", "token-1101", 200, "TIER_UNLIMITED")))));
+                        "15550001101", "waba-c", "biz-c", "token-1101", 200, "TIER_UNLIMITED")))), null,
+                dev.switchboard.gateway.testing.TestNodes.archiveIn(dir));
         Path file = dir.resolve("gateway.json");
         ConfigLoader.mapper().writeValue(file.toFile(), cfg);
         return file;

@@ -8,6 +8,7 @@ import dev.switchboard.emulator.EmulatorConfig;
 import dev.switchboard.gateway.Switchboard;
 import dev.switchboard.gateway.config.SwitchboardConfig;
 import dev.switchboard.gateway.testing.TestDatabases;
+import dev.switchboard.gateway.testing.TestNodes;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -71,7 +72,7 @@ final class Harness implements AutoCloseable {
                 sending,
                 new SwitchboardConfig.Webhooks(APP_SECRET, "e2e-verify", 0),
                 SwitchboardConfig.Emulator.defaults(),
-                new SwitchboardConfig.Bootstrap(List.of(tenants)));
+                new SwitchboardConfig.Bootstrap(List.of(tenants)), null, TestNodes.archiveIn(dir));
         try {
             return new Harness(emulator, config);
         } catch (RuntimeException e) {

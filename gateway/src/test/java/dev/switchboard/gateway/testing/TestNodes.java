@@ -140,7 +140,8 @@ public final class TestNodes {
                         new ChannelSpec(A_HELD, "+1 555 000 0002", "waba-a", "portfolio-a", TOKEN_A, 80, "TIER_10K"))),
                 new TenantSpec(TENANT_B, "Tenant B", KEY_B, List.of(
                         new ChannelSpec(B_HELD, "+1 555 000 0003", "waba-b", "portfolio-b", TOKEN_B, 80, "TIER_10K")))));
-        return new SwitchboardConfig(http, database, security, upstream, sending, null, null, bootstrap);
+        return new SwitchboardConfig(http, database, security, upstream, sending, null, null, bootstrap, null,
+                archiveIn(dir));
     }
 
     public static void deleteTree(Path dir) {
@@ -158,5 +159,10 @@ public final class TestNodes {
         } catch (IOException ignored) {
             // best effort
         }
+    }
+
+    /** An archive inside the test's own directory: never the shared default under the working directory. */
+    public static SwitchboardConfig.Archive archiveIn(Path dir) {
+        return new SwitchboardConfig.Archive(null, dir.resolve("archive").toString(), null, null, null, 0);
     }
 }

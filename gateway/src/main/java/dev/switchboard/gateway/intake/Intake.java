@@ -138,7 +138,7 @@ public final class Intake {
             // flood of marketing batches to become durable.
             WriteOp op = store.accept(messages, record, outbound::enqueue);
             boolean urgent = messages.stream().anyMatch(m -> m.lane() == Lane.HIGH);
-            (urgent ? writer.submitUrgent(op) : writer.submit(op)).join();
+            (urgent ? writer.submitExpress(op) : writer.submit(op)).join();
         } catch (CompletionException e) {
             if (e.getCause() instanceof GroupCommitWriter.Overloaded) {
                 metrics.rejected(tenant.id(), "overloaded");

@@ -1,7 +1,10 @@
 package dev.switchboard.gateway.outbound;
 
+import dev.switchboard.gateway.messages.Lane;
 import dev.switchboard.gateway.messages.QueuedMessage;
+import dev.switchboard.gateway.store.WriteOp;
 import dev.switchboard.gateway.tenancy.Channel;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,8 +28,13 @@ final class Dispatch {
         this.worker = worker;
     }
 
+    /** HIGH-lane writes go express: a code's claim never waits behind a backlog's own claims. */
+    private CompletableFuture<Void> submit(QueuedMessage m, WriteOp op) {
+        return m.lane() == Lane.HIGH ? ctx.writer().submitExpress(op) : ctx.writer().submitUrgent(op);
+    }
+
     void claimAndSend(QueuedMessage m) {
-        ctx.writer().submitUrgent(ctx.store().markSending(m, ctx.clock().millis(), claimed -> {
+        submit(m, ctx.store().markSending(m, ctx.clock().millis(), claimed -> {
             if (claimed) {
                 Thread.ofVirtual().name("send-" + m.id()).start(() -> send(m));
             } else {
@@ -45,12 +53,12 @@ final class Dispatch {
 
     /** Fails a message the {@link SendGate} refused, without sending it. */
     void drop(QueuedMessage m, int code, String reason) {
-        ctx.writer().submitUrgent(ctx.store().markFailed(m.id(), code, reason, false, ctx.clock().millis()));
+        submit(m, ctx.store().markFailed(m.id(), code, reason, false, ctx.clock().millis()));
         ctx.metrics().failed(m.channelId(), m.lane());
     }
 
     void expire(QueuedMessage m) {
-        ctx.writer().submitUrgent(ctx.store().markExpired(m.id(), ctx.clock().millis()));
+        submit(m, ctx.store().markExpired(m.id(), ctx.clock().millis()));
         ctx.metrics().expired(m.channelId(), m.lane());
     }
 
@@ -82,7 +90,7 @@ final class Dispatch {
                 case SendResult.Accepted a -> {
                     worker.breaker().onSuccess(took, TimeUnit.NANOSECONDS);
                     long now = ctx.clock().millis();
-                    ctx.writer().submitUrgent(ctx.store().markSent(m.id(), a.wamid(), now));
+                    submit(m, ctx.store().markSent(m.id(), a.wamid(), now));
                     worker.tier().record(m.recipient(), now);
                     ctx.metrics().sent(m.channelId(), m.lane(), m.acceptedAt(), now);
                 }
@@ -162,12 +170,12 @@ final class Dispatch {
             return;
         }
         ctx.metrics().retried(m.channelId(), m.lane());
-        ctx.writer().submitUrgent(ctx.store().markRetry(m.id(), when, code, error));
+        submit(m, ctx.store().markRetry(m.id(), when, code, error));
         worker.retryLater(next);
     }
 
     private void fail(QueuedMessage m, int code, String error, boolean deadLetter) {
-        ctx.writer().submitUrgent(ctx.store().markFailed(m.id(), code, error, deadLetter, ctx.clock().millis()));
+        submit(m, ctx.store().markFailed(m.id(), code, error, deadLetter, ctx.clock().millis()));
         ctx.metrics().failed(m.channelId(), m.lane());
     }
 

@@ -24,6 +24,7 @@ public final class Batches implements AutoCloseable {
     private int pendingRows;
     private final List<IntConsumer> rowCallbacks = new ArrayList<>();
     private boolean anyCallback;
+    private int executions;
 
     Batches(Connection connection) {
         this.connection = connection;
@@ -55,6 +56,11 @@ public final class Batches implements AutoCloseable {
         return ps;
     }
 
+    /** Round trips so far: one per run of consecutive rows of the same statement. */
+    int executions() {
+        return executions;
+    }
+
     /** Direct access for the rare op that must read inside the transaction. */
     public Connection connection() throws SQLException {
         flush();
@@ -64,6 +70,7 @@ public final class Batches implements AutoCloseable {
     void flush() throws SQLException {
         if (pending != null && pendingRows > 0) {
             int[] counts = pending.executeBatch();
+            executions++;
             if (anyCallback) {
                 for (int i = 0; i < rowCallbacks.size(); i++) {
                     IntConsumer cb = rowCallbacks.get(i);

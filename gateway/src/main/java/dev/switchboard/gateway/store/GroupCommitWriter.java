@@ -24,10 +24,13 @@ import org.slf4j.LoggerFactory;
  * light load a batch is one op and latency is one commit; under heavy load batches grow by
  * themselves and the fsync cost per message falls — classic group commit, no timers.
  *
- * <p><b>Two queues.</b> Ops come {@link #submitUrgent urgent} or normal. Each transaction takes
- * every urgent op first and fills up with normal ones, so an urgent op waits for at most the
+ * <p><b>Three queues.</b> Ops come {@link #submitExpress express}, {@link #submitUrgent urgent}
+ * or normal. Each transaction takes express ops first, then urgent ones, and fills up with
+ * normal ones, so an express op waits for at most the transaction in progress and an urgent op
+ * for at most the
  * transaction in progress, however deep the normal queue. The send path makes its claims and
- * settlements (and HIGH-lane accepts) urgent: an OTP's SENDING claim must not queue behind a
+ * settlements urgent and everything of the HIGH lane express: an OTP's claim must not queue
+ * behind a marketing backlog's own claims (measured on PostgreSQL: hundreds of them), nor behind a
  * flood of marketing accepts and bulk status updates. A transaction is capped by
  * {@link WriteOp#rows() rows}, not ops, so one holds a bounded amount of work whatever the
  * size of the accept batches in it.
@@ -59,6 +62,7 @@ public final class GroupCommitWriter implements AutoCloseable {
     private final Supplier<Connection> connections;
     private final BlockingQueue<Pending> queue;
     private final BlockingQueue<Pending> urgent;
+    private final BlockingQueue<Pending> express;
     /** One permit per submission (roughly): what the idle writer thread sleeps on. */
     private final Semaphore work = new Semaphore(0);
     private final int maxBatch;
@@ -66,6 +70,7 @@ public final class GroupCommitWriter implements AutoCloseable {
     private volatile boolean running = true;
     private Connection connection;
     private long commits;
+    private int statementSwitches;
     private long ops;
 
     public GroupCommitWriter(String name, Supplier<Connection> connections, int maxBatch, int queueCapacity) {
@@ -74,6 +79,7 @@ public final class GroupCommitWriter implements AutoCloseable {
         this.maxBatch = maxBatch;
         this.queue = new ArrayBlockingQueue<>(queueCapacity);
         this.urgent = new ArrayBlockingQueue<>(queueCapacity);
+        this.express = new ArrayBlockingQueue<>(queueCapacity);
         // A platform thread: JDBC drivers block in native I/O and synchronized sections, which
         // would pin a virtual thread anyway.
         this.thread = Thread.ofPlatform().name("writer-" + name).daemon(true).start(this::run);
@@ -86,6 +92,11 @@ public final class GroupCommitWriter implements AutoCloseable {
     /** Submits an op that goes into the next transaction ahead of every normal op. */
     public CompletableFuture<Void> submitUrgent(WriteOp op) {
         return enqueue(urgent, op);
+    }
+
+    /** Submits an op that goes into the next transaction ahead of urgent and normal ops. */
+    public CompletableFuture<Void> submitExpress(WriteOp op) {
+        return enqueue(express, op);
     }
 
     private CompletableFuture<Void> enqueue(BlockingQueue<Pending> q, WriteOp op) {
@@ -101,7 +112,7 @@ public final class GroupCommitWriter implements AutoCloseable {
     }
 
     public int queued() {
-        return queue.size() + urgent.size();
+        return queue.size() + urgent.size() + express.size();
     }
 
     public long commits() {
@@ -114,12 +125,13 @@ public final class GroupCommitWriter implements AutoCloseable {
 
     private void run() {
         List<Pending> batch = new ArrayList<>();
-        while (running || !queue.isEmpty() || !urgent.isEmpty()) {
+        while (running || !queue.isEmpty() || !urgent.isEmpty() || !express.isEmpty()) {
             try {
                 // Permits only wake the thread; the queues are the truth. Draining the permits
                 // before the queues means a submit racing with this turn leaves one behind.
                 work.drainPermits();
-                int rows = take(urgent, batch, 0);
+                int rows = take(express, batch, 0);
+                rows = take(urgent, batch, rows);
                 take(queue, batch, rows);
                 if (batch.isEmpty()) {
                     work.tryAcquire(100, TimeUnit.MILLISECONDS);
@@ -144,22 +156,32 @@ public final class GroupCommitWriter implements AutoCloseable {
     /** Moves ops from {@code from} into {@code batch} while the transaction has room; returns its rows. */
     private int take(BlockingQueue<Pending> from, List<Pending> batch, int rows) {
         Pending p;
-        while (rows < maxBatch && (p = from.poll()) != null) {
+        while ((p = from.peek()) != null) {
+            int r = Math.max(1, p.op.rows());
+            if (!batch.isEmpty() && rows + r > maxBatch) {
+                break; // a heavy op waits for the next transaction rather than delaying the light ones
+            }
+            from.poll();
             batch.add(p);
-            rows += Math.max(1, p.op.rows());
+            rows += r;
         }
         return rows;
     }
 
     private void writeBatch(List<Pending> batch) {
         long start = System.nanoTime();
+        long applied;
+        long flushed;
         try {
             Connection c = connection();
             try (Batches b = new Batches(c)) {
                 for (Pending p : batch) {
                     p.op.apply(b);
                 }
+                applied = System.nanoTime();
                 b.flush();
+                flushed = System.nanoTime();
+                statementSwitches = b.executions();
             }
             c.commit();
         } catch (SQLException | RuntimeException e) {
@@ -180,7 +202,8 @@ public final class GroupCommitWriter implements AutoCloseable {
         ops += batch.size();
         long took = System.nanoTime() - start;
         if (took > SLOW_NANOS) {
-            logSlow(batch, took);
+            logSlow(batch, took, (applied - start) / 1_000_000, (flushed - applied) / 1_000_000,
+                    (System.nanoTime() - flushed) / 1_000_000);
         }
         for (Pending p : batch) {
             try {
@@ -195,7 +218,7 @@ public final class GroupCommitWriter implements AutoCloseable {
     }
 
     /** A transaction that took long: what was in it (by op class), so storage stalls can be traced. */
-    private void logSlow(List<Pending> batch, long nanos) {
+    private void logSlow(List<Pending> batch, long nanos, long applyMillis, long flushMillis, long commitMillis) {
         java.util.Map<String, Integer> kinds = new java.util.TreeMap<>();
         int rows = 0;
         for (Pending p : batch) {
@@ -204,7 +227,8 @@ public final class GroupCommitWriter implements AutoCloseable {
             kinds.merge(lambda < 0 ? cls : cls.substring(0, lambda), 1, Integer::sum);
             rows += Math.max(1, p.op.rows());
         }
-        LOG.warn("writer {}: slow transaction, {} ms for {} ops ({} rows): {}", name, nanos / 1_000_000, batch.size(), rows, kinds);
+        LOG.warn("writer {}: slow transaction, {} ms (apply {}, last flush {}, commit {}) for {} ops ({} rows, {} batch executions): {}",
+                name, nanos / 1_000_000, applyMillis, flushMillis, commitMillis, batch.size(), rows, statementSwitches, kinds);
     }
 
     private Connection connection() throws SQLException {

@@ -57,6 +57,9 @@ import org.slf4j.LoggerFactory;
 public final class JournalProcessor implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(JournalProcessor.class);
     private static final int BATCH = 500;
+    /** Statuses and messages per transaction; each costs a handful of statements. */
+    static final int MAX_ITEMS_PER_TRANSACTION = 400;
+    private static final int STATEMENTS_PER_ITEM = 4;
 
     private final WebhookJournal journal;
     private final GroupCommitWriter writer;
@@ -119,17 +122,58 @@ public final class JournalProcessor implements AutoCloseable {
         }
     }
 
+    /** A journal entry and its parsed body (null when it is not JSON). */
+    private record Parsed(WebhookJournal.Entry entry, JsonNode root) {}
+
+    /**
+     * Applies a batch of journal entries in transactions of at most {@link #MAX_ITEMS_PER_TRANSACTION}
+     * statuses and messages: the send writer serves the send path's claims between them, so a
+     * status storm never holds an OTP's claim behind one huge transaction.
+     */
     void process(List<WebhookJournal.Entry> batch) {
-        Map<String, StatusUpdate> statuses = new LinkedHashMap<>();
-        List<Object[]> inbound = new ArrayList<>();
-        List<WebhookEvent> events = new ArrayList<>();
-        long now = clock.millis();
+        List<Parsed> chunk = new ArrayList<>();
+        int items = 0;
         for (WebhookJournal.Entry e : batch) {
             JsonNode root;
             try {
                 root = json.readTree(e.body());
             } catch (Exception ex) {
                 LOG.warn("journal entry {} is not JSON; skipped", e.id());
+                root = null;
+            }
+            int n = root == null ? 0 : items(root);
+            if (!chunk.isEmpty() && items + n > MAX_ITEMS_PER_TRANSACTION) {
+                processChunk(chunk, items);
+                chunk = new ArrayList<>();
+                items = 0;
+            }
+            chunk.add(new Parsed(e, root));
+            items += n;
+        }
+        if (!chunk.isEmpty()) {
+            processChunk(chunk, items);
+        }
+    }
+
+    private static int items(JsonNode root) {
+        int n = 0;
+        for (JsonNode entry : root.path("entry")) {
+            for (JsonNode change : entry.path("changes")) {
+                n += Math.max(1, change.path("value").path("statuses").size() + change.path("value").path("messages").size());
+            }
+        }
+        return n;
+    }
+
+    private void processChunk(List<Parsed> chunk, int items) {
+        Map<String, StatusUpdate> statuses = new LinkedHashMap<>();
+        List<Object[]> inbound = new ArrayList<>();
+        List<WebhookEvent> events = new ArrayList<>();
+        long now = clock.millis();
+        for (Parsed p : chunk) {
+            WebhookJournal.Entry e = p.entry();
+            JsonNode root = p.root();
+            if (root == null) {
                 continue;
             }
             int n = 0;
@@ -177,9 +221,14 @@ public final class JournalProcessor implements AutoCloseable {
                     ps.addBatch();
                 }
                 audienceEffects.write(b);
-                for (WebhookJournal.Entry e : batch) {
-                    WebhookJournal.markProcessed(b, e.id());
+                for (Parsed p : chunk) {
+                    WebhookJournal.markProcessed(b, p.entry().id());
                 }
+            }
+
+            @Override
+            public int rows() {
+                return STATEMENTS_PER_ITEM * Math.max(1, items);
             }
 
             @Override

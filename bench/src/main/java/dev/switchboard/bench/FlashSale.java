@@ -157,6 +157,11 @@ public final class FlashSale {
         System.out.printf("elapsed %.1f s; CPU %.1f s for %d messages sent = %.0f µs CPU per message (gateway + emulator + load"
                 + " generator in one JVM)%n", elapsed, cpu / 1e9, sentTotal, sentTotal == 0 ? 0 : cpu / 1e3 / sentTotal);
         System.out.printf("still queued: %d%n", sb.messages().countQueued("shop"));
+        var w = emulator.stats().webhooks();
+        System.out.printf("webhooks: %d statuses emitted by the emulator (%.0f/s over the run), %d POSTs acknowledged by Switchboard,"
+                        + " ack time as seen by the emulator p50 %.1f ms, p99 %.1f ms, max %.0f ms; %d failed attempts, %d pending;"
+                        + " journal backlog %d%n", w.statusesEmitted(), w.statusesEmitted() / elapsed, w.delivered(), w.p50Millis(),
+                w.p99Millis(), w.maxMillis(), w.failedAttempts(), w.pending(), sb.webhookBacklog());
     }
 
     /** Send rate over the middle 80% of a number's accepted log (excludes ramp-up and tail). */

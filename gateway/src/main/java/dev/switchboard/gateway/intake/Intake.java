@@ -188,7 +188,11 @@ public final class Intake {
         // Our id rides along so every status can be matched even if the send response is lost.
         JsonNode own = upstream.get("biz_opaque_callback_data");
         upstream.put("biz_opaque_callback_data", own == null || own.isNull() ? "sb:" + id : "sb:" + id + "|" + own.asText());
-        sticky.put(tenant.id() + '|' + v.recipient(), channel.phoneNumberId());
+        if (c.channelId() == null) {
+            // Only pool choices are remembered: a named channel needs no memory, and a backlog of
+            // millions sent to named channels then costs no heap (bounded anyway at 1M recipients).
+            sticky.put(tenant.id() + '|' + v.recipient(), channel.phoneNumberId());
+        }
         return new NewMessage(id, tenant.id(), channel.phoneNumberId(), lane, v.recipient(), upstream.toString(), v.category(),
                 v.templateName(), c.campaignId(), c.metadata(), idemKey, now + ttl, now);
     }

@@ -37,6 +37,7 @@ public final class AudienceApi implements HttpService {
     private static final int MAX_KEYWORDS = 100;
 
     private final Tenancy tenancy;
+    private final TenantGuard guard;
     private final Audience audience;
     private final GroupCommitWriter writer;
     private final HttpIo io;
@@ -44,6 +45,7 @@ public final class AudienceApi implements HttpService {
 
     public AudienceApi(Tenancy tenancy, Audience audience, GroupCommitWriter writer, HttpIo io, Clock clock) {
         this.tenancy = tenancy;
+        this.guard = new TenantGuard(tenancy, io);
         this.audience = audience;
         this.writer = writer;
         this.io = io;
@@ -52,29 +54,11 @@ public final class AudienceApi implements HttpService {
 
     @Override
     public void routing(HttpRules rules) {
-        rules.get("/suppressions", (q, r) -> guarded(q, r, this::list))
-                .post("/opt-outs", (q, r) -> guarded(q, r, this::optOut))
-                .delete("/opt-outs/{user}", (q, r) -> guarded(q, r, this::optIn))
-                .get("/keywords", (q, r) -> guarded(q, r, this::getKeywords))
-                .put("/keywords", (q, r) -> guarded(q, r, this::putKeywords));
-    }
-
-    @FunctionalInterface
-    private interface TenantHandler {
-        void handle(Tenant tenant, ServerRequest req, ServerResponse res);
-    }
-
-    private void guarded(ServerRequest req, ServerResponse res, TenantHandler h) {
-        try {
-            Tenant t = HttpIo.bearer(req).flatMap(tenancy::authenticate).orElse(null);
-            if (t == null) {
-                io.problem(res, 401, "unauthorized", "Missing or invalid API key (Authorization: Bearer <key>)");
-                return;
-            }
-            h.handle(t, req, res);
-        } catch (Rejection r) {
-            io.problem(res, r);
-        }
+        rules.get("/suppressions", guard.of(this::list))
+                .post("/opt-outs", guard.of(this::optOut))
+                .delete("/opt-outs/{user}", guard.of(this::optIn))
+                .get("/keywords", guard.of(this::getKeywords))
+                .put("/keywords", guard.of(this::putKeywords));
     }
 
     private void list(Tenant t, ServerRequest req, ServerResponse res) {

@@ -37,6 +37,7 @@ public final class NativeApi implements HttpService {
             Set.of("channel_id", "channel_pool", "priority", "ttl_seconds", "campaign_id", "metadata");
 
     private final Tenancy tenancy;
+    private final TenantGuard guard;
     private final Intake intake;
     private final MessageStore store;
     private final GroupCommitWriter writer;
@@ -47,6 +48,7 @@ public final class NativeApi implements HttpService {
     public NativeApi(Tenancy tenancy, Intake intake, MessageStore store, GroupCommitWriter writer, HttpIo io, long maxBody,
                      Clock clock) {
         this.tenancy = tenancy;
+        this.guard = new TenantGuard(tenancy, io);
         this.intake = intake;
         this.store = store;
         this.writer = writer;
@@ -57,28 +59,10 @@ public final class NativeApi implements HttpService {
 
     @Override
     public void routing(HttpRules rules) {
-        rules.post("/messages", (req, res) -> guarded(req, res, this::send))
-                .get("/messages", (req, res) -> guarded(req, res, this::list))
-                .get("/messages/{id}", (req, res) -> guarded(req, res, this::get))
-                .post("/messages/{id}/cancel", (req, res) -> guarded(req, res, this::cancel));
-    }
-
-    @FunctionalInterface
-    private interface TenantHandler {
-        void handle(Tenant tenant, ServerRequest req, ServerResponse res);
-    }
-
-    private void guarded(ServerRequest req, ServerResponse res, TenantHandler h) {
-        try {
-            Tenant t = HttpIo.bearer(req).flatMap(tenancy::authenticate).orElse(null);
-            if (t == null) {
-                io.problem(res, 401, "unauthorized", "Missing or invalid API key (Authorization: Bearer <key>)");
-                return;
-            }
-            h.handle(t, req, res);
-        } catch (Rejection r) {
-            io.problem(res, r);
-        }
+        rules.post("/messages", guard.of(this::send))
+                .get("/messages", guard.of(this::list))
+                .get("/messages/{id}", guard.of(this::get))
+                .post("/messages/{id}/cancel", guard.of(this::cancel));
     }
 
     private void send(Tenant tenant, ServerRequest req, ServerResponse res) {

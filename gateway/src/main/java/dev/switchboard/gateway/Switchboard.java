@@ -87,11 +87,12 @@ public final class Switchboard implements AutoCloseable {
         this.client = new CloudApiClient(config.upstream().baseUrl(), config.upstream().apiVersion(),
                 config.upstream().connectTimeout(), config.upstream().requestTimeout(), json);
         this.messages = new MessageStore(jdbc);
+        this.events = new EventLog(jdbc);
         SendPathMetrics metrics = new SendPathMetrics(registry);
         this.templates = new TemplateCatalog(config.upstream().baseUrl(), config.upstream().apiVersion(), tenancy, jdbc, json, clock);
         this.audience = new Audience(jdbc, clock);
         this.outbound = new Outbound(config.sending(), messages, sendWriter, client, tenancy, metrics,
-                new AudienceGate(audience, templates), clock);
+                new AudienceGate(audience, templates), events, clock);
         ServiceWindows windows = new ServiceWindows(jdbc);
         Intake intake = new Intake(tenancy, messages, sendWriter, outbound, new PayloadValidator(templates, windows), metrics,
                 json, clock);
@@ -105,7 +106,6 @@ public final class Switchboard implements AutoCloseable {
                 journal, io, config.webhooks().maxBodyBytes(), registry);
         OpsApi ops = new OpsApi(db, sendWriter, registry);
         // Delivery path: tenants' webhook endpoints and the outbox that forwards events to them.
-        this.events = new EventLog(jdbc);
         this.delivery = new Outbox(config.delivery(), config.database().writerBatch(), this::writerConnection, jdbc, events,
                 tenancy, cipher, json, registry, clock);
         // Archive and analytics: Parquet files of the event log and of retired messages.

@@ -43,6 +43,31 @@ public final class EventLog {
         }
     }
 
+    /**
+     * A {@code failed} status for a message Switchboard itself gave up on (suppressed, expired,
+     * refused by Meta at send time, dead-lettered), in Meta's shape, so a tenant's receiver hears
+     * a final status for every message it sent, not only for those Meta reported on. Added only
+     * if the message really ended FAILED or EXPIRED in this transaction (the statement runs after
+     * the guarded update), and once: it shares its dedup key with a {@code failed} from Meta.
+     */
+    public void appendLocalFailure(Batches b, String messageId, String tenantId, String channelId, String recipient, int code,
+                                   String title, long now) throws SQLException {
+        String t = title == null ? "" : title.length() > 500 ? title.substring(0, 500) : title;
+        String quoted = new String(com.fasterxml.jackson.core.io.JsonStringEncoder.getInstance().quoteAsString(t));
+        String payload = "{\"id\":\"" + messageId + "\",\"status\":\"failed\",\"timestamp\":\"" + now / 1000
+                + "\",\"recipient_id\":\"" + recipient + "\",\"biz_opaque_callback_data\":\"sb:" + messageId + "\",\"errors\":[{\"code\":"
+                + code + ",\"title\":\"" + quoted + "\",\"message\":\"" + quoted
+                + "\",\"error_data\":{\"details\":\"Switchboard did not deliver this message to WhatsApp\"}}]}";
+        PreparedStatement ps = b.batch("INSERT INTO webhook_events (id, received_at, event_at, kind, tenant_id, channel_id,"
+                + " message_id, contact, status, error_code, error_title, payload, dedup_key)"
+                + " SELECT ?, ?, ?, 'status', ?, ?, ?, ?, 'failed', ?, ?, ?, ?"
+                + " WHERE EXISTS (SELECT 1 FROM messages WHERE id = ? AND state IN ('FAILED', 'EXPIRED'))"
+                + " ON CONFLICT (dedup_key) DO NOTHING");
+        Jdbc.bind(ps, ids.incrementAndGet(), now, now, tenantId, channelId, messageId, recipient, code, t, payload,
+                "s:" + messageId + ":failed", messageId);
+        ps.addBatch();
+    }
+
     /** Up to {@code limit} events after {@code position}, in id order. */
     public List<WebhookEvent> after(long position, int limit) {
         return jdbc.query("SELECT " + COLUMNS + " FROM webhook_events WHERE id > ? ORDER BY id LIMIT " + limit, EventLog::row,

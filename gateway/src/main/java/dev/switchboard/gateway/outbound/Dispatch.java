@@ -16,6 +16,8 @@ import org.slf4j.LoggerFactory;
  */
 final class Dispatch {
     private static final Logger LOG = LoggerFactory.getLogger(Dispatch.class);
+    /** Meta has no code for "expired before sending"; 131000-range codes are Meta's, so a negative one is used. */
+    static final int EXPIRED_CODE = -408;
     private static final long HOLD_MILLIS = TimeUnit.MINUTES.toMillis(10);
     private static final long CHANNEL_BACKOFF_MILLIS = TimeUnit.MINUTES.toMillis(2);
     private static final long MARKETING_PAUSE_MILLIS = TimeUnit.HOURS.toMillis(1);
@@ -51,14 +53,23 @@ final class Dispatch {
         });
     }
 
+    /** The message's final write, followed by a {@code failed} event for the tenant's webhook. */
+    private WriteOp andTellTenant(QueuedMessage m, WriteOp finalWrite, int code, String reason) {
+        return b -> {
+            finalWrite.apply(b);
+            ctx.events().appendLocalFailure(b, m.id(), m.tenantId(), m.channelId(), m.recipient(), code, reason, ctx.clock().millis());
+        };
+    }
+
     /** Fails a message the {@link SendGate} refused, without sending it. */
     void drop(QueuedMessage m, int code, String reason) {
-        submit(m, ctx.store().markFailed(m.id(), code, reason, false, ctx.clock().millis()));
+        submit(m, andTellTenant(m, ctx.store().markFailed(m.id(), code, reason, false, ctx.clock().millis()), code, reason));
         ctx.metrics().failed(m.channelId(), m.lane());
     }
 
     void expire(QueuedMessage m) {
-        submit(m, ctx.store().markExpired(m.id(), ctx.clock().millis()));
+        submit(m, andTellTenant(m, ctx.store().markExpired(m.id(), ctx.clock().millis()), EXPIRED_CODE,
+                "expired: its time-to-live passed before it could be sent"));
         ctx.metrics().expired(m.channelId(), m.lane());
     }
 
@@ -175,7 +186,7 @@ final class Dispatch {
     }
 
     private void fail(QueuedMessage m, int code, String error, boolean deadLetter) {
-        submit(m, ctx.store().markFailed(m.id(), code, error, deadLetter, ctx.clock().millis()));
+        submit(m, andTellTenant(m, ctx.store().markFailed(m.id(), code, error, deadLetter, ctx.clock().millis()), code, error));
         ctx.metrics().failed(m.channelId(), m.lane());
     }
 

@@ -1,6 +1,7 @@
 package dev.switchboard.gateway.outbound;
 
 import dev.switchboard.gateway.config.SwitchboardConfig;
+import dev.switchboard.gateway.events.EventLog;
 import dev.switchboard.gateway.messages.Lane;
 import dev.switchboard.gateway.messages.MessageStore;
 import dev.switchboard.gateway.messages.QueuedMessage;
@@ -45,7 +46,7 @@ public final class Outbound implements AutoCloseable {
     private final Map<String, Long> storedDepth = new ConcurrentHashMap<>();
 
     public Outbound(SwitchboardConfig.Sending config, MessageStore store, GroupCommitWriter writer, CloudApiClient client,
-                    Tenancy tenancy, SendPathMetrics metrics, SendGate gate, Clock clock) {
+                    Tenancy tenancy, SendPathMetrics metrics, SendGate gate, EventLog events, Clock clock) {
         CircuitBreakerRegistry breakers = CircuitBreakerRegistry.of(CircuitBreakerConfig.custom()
                 .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
                 .slidingWindowSize(Math.max(config.breakerFailureThreshold() * 2, 10))
@@ -55,7 +56,7 @@ public final class Outbound implements AutoCloseable {
                 .permittedNumberOfCallsInHalfOpenState(3)
                 .build());
         RetryPolicy retry = new RetryPolicy(config.retryBase(), config.retryCap(), config.maxAttempts(), config.retryBudgetRatio());
-        this.ctx = new OutboundContext(config, store, writer, client, tenancy, retry, breakers, metrics, gate, clock);
+        this.ctx = new OutboundContext(config, store, writer, client, tenancy, retry, breakers, metrics, gate, events, clock);
         for (String rule : config.inFlightPolicy()) {
             String[] kv = rule.split("=");
             resendInFlight.put(Lane.valueOf(kv[0].trim().toUpperCase(Locale.ROOT)),

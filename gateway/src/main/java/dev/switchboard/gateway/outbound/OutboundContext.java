@@ -1,6 +1,7 @@
 package dev.switchboard.gateway.outbound;
 
 import dev.switchboard.gateway.config.SwitchboardConfig;
+import dev.switchboard.gateway.events.EventLog;
 import dev.switchboard.gateway.messages.MessageStore;
 import dev.switchboard.gateway.store.GroupCommitWriter;
 import dev.switchboard.gateway.tenancy.Tenancy;
@@ -18,4 +19,5 @@ record OutboundContext(
         CircuitBreakerRegistry breakers,
         SendPathMetrics metrics,
         SendGate gate,
+        EventLog events,
         Clock clock) {}

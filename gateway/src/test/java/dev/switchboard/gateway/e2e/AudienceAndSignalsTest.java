@@ -127,6 +127,15 @@ class AudienceAndSignalsTest {
         assertThat(h.count("SELECT last_error_code FROM messages WHERE id='" + marketingToLimited + "'")).isEqualTo(131049);
         assertThat(h.count("SELECT last_error_code FROM messages WHERE id='" + marketingToStopped + "'")).isEqualTo(131050);
         assertThat(h.emulator.acceptedMessages(CH)).as("only the utility message reached Meta").hasSize(1);
+        // the tenant hears a final status for messages Switchboard gave up on, in Meta's shape, once
+        Harness.await("local failures are in the event log", Duration.ofSeconds(10), () -> h.count(
+                "SELECT COUNT(*) FROM webhook_events WHERE status='failed' AND message_id IN ('" + toUndeliverable + "','"
+                        + marketingToLimited + "','" + marketingToStopped + "')") == 3);
+        assertThat(h.count("SELECT error_code FROM webhook_events WHERE message_id='" + toUndeliverable + "'")).isEqualTo(131026);
+        assertThat(h.string("SELECT payload FROM webhook_events WHERE message_id='" + toUndeliverable + "'"))
+                .contains("\"id\":\"" + toUndeliverable + "\"").contains("\"status\":\"failed\"").contains("\"code\":131026");
+        assertThat(h.count("SELECT COUNT(*) FROM webhook_events WHERE message_id='" + utilityToLimited + "' AND status='failed'"))
+                .as("a message that was sent gets no local failure").isZero();
 
         // 131048 (spam rate limit) pauses the number's marketing; service messages still go
         post(WebhookPathTest.payloadFor(CH, failed("wamid.f4", fresh, t, 131048)));

@@ -185,11 +185,6 @@ public final class Switchboard implements AutoCloseable {
         return webhookProcessor.backlog();
     }
 
-    /** Opt-outs and suppressions. */
-    public Audience audience() {
-        return audience;
-    }
-
     /** The writer that owns the messages table (the send path's group commit). */
     public GroupCommitWriter sendWriter() {
         return sendWriter;

@@ -13,8 +13,6 @@ import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.util.Set;
 
 /**
@@ -29,14 +27,14 @@ public final class AdminApi implements HttpService {
     private final AppSecrets appSecrets;
     private final Outbound outbound;
     private final HttpIo io;
-    private final byte[] adminToken;
+    private final AdminToken adminToken;
 
     public AdminApi(Tenancy tenancy, AppSecrets appSecrets, Outbound outbound, HttpIo io, String adminToken) {
         this.tenancy = tenancy;
         this.appSecrets = appSecrets;
         this.outbound = outbound;
         this.io = io;
-        this.adminToken = adminToken == null ? null : adminToken.getBytes(StandardCharsets.UTF_8);
+        this.adminToken = new AdminToken(adminToken, io);
     }
 
     @Override
@@ -60,13 +58,7 @@ public final class AdminApi implements HttpService {
     }
 
     private void guard(ServerRequest req, ServerResponse res, Handler h) {
-        if (adminToken == null) {
-            io.problem(res, 403, "admin_disabled", "The admin API is disabled: set security.adminToken (SWITCHBOARD_SECURITY_ADMIN_TOKEN)");
-            return;
-        }
-        byte[] given = HttpIo.bearer(req).orElse("").getBytes(StandardCharsets.UTF_8);
-        if (!MessageDigest.isEqual(given, adminToken)) {
-            io.problem(res, 401, "unauthorized", "Missing or invalid admin token");
+        if (!adminToken.admits(req, res)) {
             return;
         }
         try {

@@ -2,6 +2,7 @@ package dev.switchboard.gateway.archive;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.switchboard.gateway.api.AdminToken;
 import dev.switchboard.gateway.api.HttpIo;
 import dev.switchboard.gateway.intake.Rejection;
 import io.helidon.webserver.http.HttpRules;
@@ -9,8 +10,6 @@ import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import org.slf4j.Logger;
@@ -41,7 +40,7 @@ public final class ArchiveAdminApi implements HttpService {
     private final JsonRows rows;
     private final int maxRows;
     private final HttpIo io;
-    private final byte[] adminToken;
+    private final AdminToken adminToken;
 
     ArchiveAdminApi(Archiver archiver, ArchiveQueries queries, ArchiveLayout layout, int maxRows, HttpIo io, String adminToken) {
         this.archiver = archiver;
@@ -51,7 +50,7 @@ public final class ArchiveAdminApi implements HttpService {
         this.rows = new JsonRows(io.json());
         this.maxRows = maxRows;
         this.io = io;
-        this.adminToken = adminToken == null ? null : adminToken.getBytes(StandardCharsets.UTF_8);
+        this.adminToken = new AdminToken(adminToken, io);
     }
 
     @Override
@@ -68,13 +67,7 @@ public final class ArchiveAdminApi implements HttpService {
 
     /** The same rule as the other admin endpoints: no token configured, no admin API. */
     private void guard(ServerRequest req, ServerResponse res, Handler h) {
-        if (adminToken == null) {
-            io.problem(res, 403, "admin_disabled", "The admin API is disabled: set security.adminToken (SWITCHBOARD_SECURITY_ADMIN_TOKEN)");
-            return;
-        }
-        byte[] given = HttpIo.bearer(req).orElse("").getBytes(StandardCharsets.UTF_8);
-        if (!MessageDigest.isEqual(given, adminToken)) {
-            io.problem(res, 401, "unauthorized", "Missing or invalid admin token");
+        if (!adminToken.admits(req, res)) {
             return;
         }
         if (archiver == null) {

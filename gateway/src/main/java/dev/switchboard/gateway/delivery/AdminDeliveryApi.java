@@ -1,5 +1,6 @@
 package dev.switchboard.gateway.delivery;
 
+import dev.switchboard.gateway.api.AdminToken;
 import dev.switchboard.gateway.api.HttpIo;
 import dev.switchboard.gateway.intake.Rejection;
 import dev.switchboard.gateway.tenancy.Tenancy;
@@ -7,8 +8,6 @@ import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 
 /**
  * The operator's view of any tenant's webhook endpoint and dead letters, under
@@ -21,13 +20,13 @@ public final class AdminDeliveryApi implements HttpService {
     private final Tenancy tenancy;
     private final DeliveryApi api;
     private final HttpIo io;
-    private final byte[] adminToken;
+    private final AdminToken adminToken;
 
     public AdminDeliveryApi(Tenancy tenancy, Outbox outbox, HttpIo io, String adminToken) {
         this.tenancy = tenancy;
         this.api = new DeliveryApi(outbox, io);
         this.io = io;
-        this.adminToken = adminToken == null ? null : adminToken.getBytes(StandardCharsets.UTF_8);
+        this.adminToken = new AdminToken(adminToken, io);
     }
 
     @Override
@@ -41,13 +40,7 @@ public final class AdminDeliveryApi implements HttpService {
     }
 
     private void guarded(ServerRequest req, ServerResponse res, TenantDeliveryApi.Handler h) {
-        if (adminToken == null) {
-            io.problem(res, 403, "admin_disabled", "The admin API is disabled: set security.adminToken (SWITCHBOARD_SECURITY_ADMIN_TOKEN)");
-            return;
-        }
-        byte[] given = HttpIo.bearer(req).orElse("").getBytes(StandardCharsets.UTF_8);
-        if (!MessageDigest.isEqual(given, adminToken)) {
-            io.problem(res, 401, "unauthorized", "Missing or invalid admin token");
+        if (!adminToken.admits(req, res)) {
             return;
         }
         String tenantId = req.path().pathParameters().get("tenant");

@@ -224,8 +224,18 @@ class ArchiveDurabilityTest {
         long head = node.switchboard().events().head();
         ArchiveTestKit.update(node, "UPDATE webhook_events SET received_at = received_at - ?", Duration.ofDays(30).toMillis());
 
-        // The delivery outbox has already consumed the log; pretend it has not (its feeder keeps its
-        // position in memory and writes it only with new events, and none arrive here).
+        // Let the delivery outbox consume the whole log, then pretend it has not: its feeder keeps its
+        // position in memory and writes it only with new events, and none arrive here.
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(15);
+        while (count(node, "SELECT COUNT(*) FROM event_cursors WHERE consumer = 'delivery' AND position >= " + head) == 0) {
+            assertThat(System.nanoTime()).as("the delivery feeder caught up").isLessThan(deadline);
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError(e);
+            }
+        }
         ArchiveTestKit.update(node, "DELETE FROM event_cursors WHERE consumer = 'delivery'");
         ArchiveTestKit.flush(node);
         // The delivery outbox has not advanced (cursor 0): nothing may go yet.

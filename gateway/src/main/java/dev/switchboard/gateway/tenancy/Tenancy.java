@@ -31,6 +31,13 @@ public final class Tenancy {
     private final Cache<String, Optional<String>> keyCache = Caffeine.newBuilder()
             .maximumSize(100_000).expireAfterWrite(Duration.ofSeconds(30)).build();
     private final List<Consumer<Channel>> channelListeners = new CopyOnWriteArrayList<>();
+    /**
+     * Decrypted access tokens by their stored (encrypted) form. Decrypting on every send cost an
+     * AES-GCM setup per message in the profile; keyed by the ciphertext, a changed token is
+     * simply another key and the old entry ages out. Bounded, so a churn of token updates cannot
+     * grow it without limit.
+     */
+    private final Cache<String, String> plainTokens = Caffeine.newBuilder().maximumSize(10_000).build();
 
     public Tenancy(Jdbc jdbc, TokenCipher cipher, Clock clock) {
         this.store = new TenancyStore(jdbc);
@@ -167,7 +174,7 @@ public final class Tenancy {
     }
 
     public String accessToken(Channel c) {
-        return cipher.decrypt(c.accessTokenEnc());
+        return plainTokens.get(c.accessTokenEnc(), cipher::decrypt);
     }
 
     public void onChannelChange(Consumer<Channel> listener) {

@@ -1,6 +1,7 @@
 package dev.switchboard.gateway.outbound;
 
 import java.util.ArrayDeque;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The last gate before a request leaves for Meta, and the reason Switchboard can pace a number
@@ -20,6 +21,14 @@ import java.util.ArrayDeque;
  * 1% at local latencies), and when latency grows the window slows down by itself, like TCP's
  * self-clocking.
  *
+ * <p><b>One waiter at a time.</b> A completion frees its slot only a second later, so nobody
+ * can be notified at that moment; a waiter must sleep until the oldest completion ages out. If
+ * every blocked send thread did that, each would wake at the same instant, one would win and
+ * the rest would go back to sleep for a millisecond or so: hundreds of wake-ups per message at
+ * real Meta latency, when hundreds of sends wait here (measured as CPU per message doubling
+ * with 150–400 ms upstream latency). Waiters therefore queue on a fair lock and only its holder
+ * sleeps on the window, so a slot costs one wake-up.
+ *
  * <p>Thread-safe: the send threads of one channel share it.
  */
 final class ReleaseWindow {
@@ -27,6 +36,8 @@ final class ReleaseWindow {
     private int limit;
     private int inFlight;
     private final ArrayDeque<Long> completions = new ArrayDeque<>();
+    /** Held by the one thread waiting for a slot; the others park on it in arrival order. */
+    private final ReentrantLock turn = new ReentrantLock(true);
 
     ReleaseWindow(int limit) {
         this.limit = Math.max(1, limit);
@@ -41,8 +52,17 @@ final class ReleaseWindow {
         notifyAll();
     }
 
-    /** Blocks until a slot is free, then takes it. */
-    synchronized void acquire() throws InterruptedException {
+    /** Blocks until a slot is free, then takes it; callers are served in arrival order. */
+    void acquire() throws InterruptedException {
+        turn.lockInterruptibly();
+        try {
+            takeSlot();
+        } finally {
+            turn.unlock();
+        }
+    }
+
+    private synchronized void takeSlot() throws InterruptedException {
         while (true) {
             long now = System.nanoTime();
             while (!completions.isEmpty() && now - completions.peekFirst() >= SECOND_NANOS) {

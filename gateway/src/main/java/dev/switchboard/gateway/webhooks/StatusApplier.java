@@ -5,6 +5,7 @@ import dev.switchboard.gateway.store.GroupCommitWriter;
 import dev.switchboard.gateway.store.Jdbc;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
+import java.sql.Types;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -48,51 +49,110 @@ final class StatusApplier {
     }
 
     /**
-     * Applies coalesced updates statement by statement rather than message by message, so that
-     * all rows of one statement form one JDBC batch (one round trip) instead of alternating
-     * statements per message. Each message still sees its statements in the fixed order below
-     * (failed, then sent, then delivered, then read), which is what the guards rely on.
+     * One statement per message, whatever statuses the batch brought for it: every status used
+     * to cost two (its state, then its timestamp), each a new row version that rewrote the
+     * state-bearing indexes. All right-hand sides of an UPDATE read the row as it was, so the
+     * rules below are the fixed sequence "failed, then sent, then delivered, then read" folded
+     * into one step:
+     * <ul>
+     *   <li>state: read wins over anything but EXPIRED/CANCELLED/READ; delivered over QUEUED,
+     *       SENDING, SENT and FAILED (multi-device); failed over QUEUED, SENDING, SENT; sent over
+     *       QUEUED, SENDING;</li>
+     *   <li>each timestamp keeps the earliest time seen; the failure keeps the first error;</li>
+     *   <li>a delivered that overrides a failure is noted in {@code last_error}.</li>
+     * </ul>
+     * Parameters are named in {@link #STATUS_SQL} and bound by position from {@link #PARAMS}.
      */
+    private static final String STATUS_SQL = "UPDATE messages SET"
+            + " wamid = COALESCE(wamid, :w),"
+            + " state = CASE WHEN :r IS NOT NULL AND state IN ('QUEUED','SENDING','SENT','FAILED','DELIVERED') THEN 'READ'"
+            + " WHEN :d IS NOT NULL AND state IN ('QUEUED','SENDING','SENT','FAILED') THEN 'DELIVERED'"
+            + " WHEN :f IS NOT NULL AND state IN ('QUEUED','SENDING','SENT') THEN 'FAILED'"
+            + " WHEN :s IS NOT NULL AND state IN ('QUEUED','SENDING') THEN 'SENT' ELSE state END,"
+            + " failed_at = CASE WHEN :f IS NOT NULL AND failed_at IS NULL THEN :f ELSE failed_at END,"
+            + " last_error_code = CASE WHEN :f IS NOT NULL AND failed_at IS NULL THEN :c ELSE last_error_code END,"
+            + " last_error = CASE WHEN :d IS NOT NULL AND (state = 'FAILED' OR (:f IS NOT NULL AND state IN ('QUEUED','SENDING','SENT')))"
+            + " THEN COALESCE(CASE WHEN :f IS NOT NULL AND failed_at IS NULL THEN :t ELSE last_error END, '')"
+            + " || ' [delivered after failed: multi-device]'"
+            + " ELSE CASE WHEN :f IS NOT NULL AND failed_at IS NULL THEN :t ELSE last_error END END,"
+            + " sent_at = CASE WHEN :s IS NOT NULL AND (sent_at IS NULL OR sent_at > :s) THEN :s ELSE sent_at END,"
+            + " delivered_at = CASE WHEN :d IS NOT NULL AND (delivered_at IS NULL OR delivered_at > :d) THEN :d ELSE delivered_at END,"
+            + " read_at = CASE WHEN :r IS NOT NULL AND (read_at IS NULL OR read_at > :r) THEN :r ELSE read_at END"
+            + " WHERE :k";
+    private static final List<Character> PARAMS = new ArrayList<>();
+    private static final String BY_ID = positional(STATUS_SQL.replace(":k", "id = :k"));
+    private static final String BY_WAMID = positional(STATUS_SQL.replace(":k", "wamid = :k"));
+
+    private static String positional(String named) {
+        List<Character> order = new ArrayList<>();
+        StringBuilder out = new StringBuilder();
+        for (int i = 0; i < named.length(); i++) {
+            char ch = named.charAt(i);
+            if (ch == ':' && i + 1 < named.length() && Character.isLetter(named.charAt(i + 1))) {
+                order.add(named.charAt(++i));
+                out.append('?');
+            } else {
+                out.append(ch);
+            }
+        }
+        synchronized (PARAMS) {
+            if (PARAMS.isEmpty()) {
+                PARAMS.addAll(order);
+            } else if (!PARAMS.equals(order)) {
+                throw new IllegalStateException("both status statements must take the same parameters");
+            }
+        }
+        return out.toString();
+    }
+
+    /** Applies coalesced updates: one row of one batched statement per message (see {@link #STATUS_SQL}). */
     static void applyAll(Batches b, Iterable<StatusUpdate> updates) throws SQLException {
         for (boolean byId : new boolean[] {true, false}) {
-            String k = byId ? "id" : "wamid";
             for (StatusUpdate u : updates) {
-                if (byId && u.messageId != null && u.wamid != null) {
-                    run(b, "UPDATE messages SET wamid=? WHERE id=? AND wamid IS NULL", u.wamid, u.messageId);
+                if ((u.messageId != null) != byId || u.isEmpty()) {
+                    continue;
                 }
-            }
-            String[][] steps = {
-                {"F", "UPDATE messages SET state='FAILED' WHERE " + k + "=? AND state IN ('QUEUED','SENDING','SENT')"},
-                {"F+", "UPDATE messages SET failed_at=?, last_error_code=?, last_error=? WHERE " + k + "=? AND failed_at IS NULL"},
-                {"S", "UPDATE messages SET state='SENT' WHERE " + k + "=? AND state IN ('QUEUED','SENDING')"},
-                {"S+", "UPDATE messages SET sent_at=? WHERE " + k + "=? AND (sent_at IS NULL OR sent_at > ?)"},
-                {"D!", "UPDATE messages SET last_error=COALESCE(last_error,'') || ' [delivered after failed: multi-device]'"
-                        + " WHERE " + k + "=? AND state='FAILED'"},
-                {"D", "UPDATE messages SET state='DELIVERED' WHERE " + k + "=? AND state IN ('QUEUED','SENDING','SENT','FAILED')"},
-                {"D+", "UPDATE messages SET delivered_at=? WHERE " + k + "=? AND (delivered_at IS NULL OR delivered_at > ?)"},
-                {"R", "UPDATE messages SET state='READ' WHERE " + k + "=? AND state='DELIVERED'"},
-                {"R+", "UPDATE messages SET read_at=? WHERE " + k + "=? AND (read_at IS NULL OR read_at > ?)"},
-            };
-            for (String[] step : steps) {
-                for (StatusUpdate u : updates) {
-                    if ((u.messageId != null) != byId) {
-                        continue;
-                    }
-                    String v = byId ? u.messageId : u.wamid;
-                    long delivered = u.deliveredAt > 0 ? u.deliveredAt : u.readAt; // read implies delivered
-                    switch (step[0]) {
-                        case "F" -> { if (u.failedAt > 0) { run(b, step[1], v); } }
-                        case "F+" -> { if (u.failedAt > 0) { run(b, step[1], u.failedAt, u.errorCode, u.errorTitle, v); } }
-                        case "S" -> { if (u.sentAt > 0) { run(b, step[1], v); } }
-                        case "S+" -> { if (u.sentAt > 0) { run(b, step[1], u.sentAt, v, u.sentAt); } }
-                        case "D!", "D" -> { if (delivered > 0) { run(b, step[1], v); } }
-                        case "D+" -> { if (delivered > 0) { run(b, step[1], delivered, v, delivered); } }
-                        case "R" -> { if (u.readAt > 0) { run(b, step[1], v); } }
-                        case "R+" -> { if (u.readAt > 0) { run(b, step[1], u.readAt, v, u.readAt); } }
-                        default -> throw new IllegalStateException(step[0]);
+                PreparedStatement ps = b.batch(byId ? BY_ID : BY_WAMID);
+                long delivered = u.deliveredAt > 0 ? u.deliveredAt : u.readAt; // read implies delivered
+                for (int i = 0; i < PARAMS.size(); i++) {
+                    int at = i + 1;
+                    switch (PARAMS.get(i)) {
+                        case 'w' -> setText(ps, at, byId ? u.wamid : null);
+                        case 'k' -> ps.setString(at, byId ? u.messageId : u.wamid);
+                        case 's' -> setTime(ps, at, u.sentAt);
+                        case 'd' -> setTime(ps, at, delivered);
+                        case 'r' -> setTime(ps, at, u.readAt);
+                        case 'f' -> setTime(ps, at, u.failedAt);
+                        case 'c' -> {
+                            if (u.errorCode == null) {
+                                ps.setNull(at, Types.INTEGER);
+                            } else {
+                                ps.setInt(at, u.errorCode);
+                            }
+                        }
+                        case 't' -> setText(ps, at, u.errorTitle);
+                        default -> throw new IllegalStateException("parameter " + PARAMS.get(i));
                     }
                 }
+                ps.addBatch();
             }
+        }
+    }
+
+    // Typed nulls: PostgreSQL cannot infer the type of an untyped null in "? IS NOT NULL".
+    private static void setTime(PreparedStatement ps, int at, long millis) throws SQLException {
+        if (millis > 0) {
+            ps.setLong(at, millis);
+        } else {
+            ps.setNull(at, Types.BIGINT);
+        }
+    }
+
+    private static void setText(PreparedStatement ps, int at, String text) throws SQLException {
+        if (text == null) {
+            ps.setNull(at, Types.VARCHAR);
+        } else {
+            ps.setString(at, text);
         }
     }
 

@@ -34,6 +34,11 @@ final class StatusUpdate {
         }
     }
 
+    /** Nothing this node applies (only statuses it archives). */
+    boolean isEmpty() {
+        return sentAt == 0 && deliveredAt == 0 && readAt == 0 && failedAt == 0;
+    }
+
     private static long min(long current, long at) {
         return current == 0 ? at : Math.min(current, at);
     }

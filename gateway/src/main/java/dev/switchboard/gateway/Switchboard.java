@@ -83,7 +83,8 @@ public final class Switchboard implements AutoCloseable {
         TokenCipher cipher = new TokenCipher(MasterKey.load(config.security(), config.database()));
         this.tenancy = new Tenancy(jdbc, cipher, clock);
         Bootstrap.apply(config.bootstrap(), tenancy);
-        this.sendWriter = new GroupCommitWriter("send", this::writerConnection, config.database().writerBatch(), 200_000);
+        this.sendWriter = new GroupCommitWriter("send", this::writerConnection, config.database().writerBatch(), 200_000,
+                db.writeLock());
         this.client = new CloudApiClient(config.upstream().baseUrl(), config.upstream().apiVersion(),
                 config.upstream().connectTimeout(), config.upstream().requestTimeout(), json);
         this.messages = new MessageStore(jdbc);
@@ -99,14 +100,15 @@ public final class Switchboard implements AutoCloseable {
         HttpIo io = new HttpIo(json);
         // The webhook path has its own writer (and so its own connection and queue): a storm of
         // statuses cannot delay an accept, and a flood of accepts cannot delay a webhook ack.
-        this.webhookWriter = new GroupCommitWriter("webhooks", this::writerConnection, config.database().writerBatch(), 200_000);
+        this.webhookWriter = new GroupCommitWriter("webhooks", this::writerConnection, config.database().writerBatch(), 200_000,
+                db.writeLock());
         WebhookJournal journal = new WebhookJournal(jdbc, clock);
         this.appSecrets = new AppSecrets(jdbc, cipher, config.webhooks().appSecret(), clock);
         WebhookIngest ingest = new WebhookIngest(appSecrets, config.webhooks().verifyToken(), webhookWriter,
                 journal, io, config.webhooks().maxBodyBytes(), registry);
         OpsApi ops = new OpsApi(db, sendWriter, registry);
         // Delivery path: tenants' webhook endpoints and the outbox that forwards events to them.
-        this.delivery = new Outbox(config.delivery(), config.database().writerBatch(), this::writerConnection, jdbc, events,
+        this.delivery = new Outbox(config.delivery(), config.database().writerBatch(), this::writerConnection, db.writeLock(), jdbc, events,
                 tenancy, cipher, json, registry, clock);
         // Archive and analytics: Parquet files of the event log and of retired messages.
         this.archive = ArchiveModule.create(config.archive(), config.database(), db, events, sendWriter, registry, clock);

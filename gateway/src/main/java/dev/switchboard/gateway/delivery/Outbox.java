@@ -92,12 +92,13 @@ public final class Outbox implements AutoCloseable {
     private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().name("delivery-timers").daemon(true).factory());
 
-    public Outbox(SwitchboardConfig.Delivery config, int writerBatch, Supplier<Connection> writerConnections, Jdbc jdbc,
+    public Outbox(SwitchboardConfig.Delivery config, int writerBatch, Supplier<Connection> writerConnections,
+                  java.util.concurrent.locks.Lock sharedWriteLock, Jdbc jdbc,
                   EventLog events, Tenancy tenancy, TokenCipher cipher, ObjectMapper json, MeterRegistry registry,
                   Clock clock) {
         // Its own writer (and so its own connection and queue): retries and acknowledgements of
         // tenant POSTs never wait behind accepts or webhook storms, nor make them wait.
-        this.writer = new GroupCommitWriter("delivery", writerConnections, writerBatch, 100_000);
+        this.writer = new GroupCommitWriter("delivery", writerConnections, writerBatch, 100_000, sharedWriteLock);
         OutboxStore store = new OutboxStore(jdbc);
         HttpClient client = HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)

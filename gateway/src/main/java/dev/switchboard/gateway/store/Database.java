@@ -25,6 +25,8 @@ public final class Database implements AutoCloseable {
     private final Dialect dialect;
     private final HikariDataSource readers;
     private final SwitchboardConfig.Database config;
+    /** Shared by this database's group-commit writers on SQLite (see GroupCommitWriter); null elsewhere. */
+    private final java.util.concurrent.locks.Lock writeLock;
 
     private Database(SwitchboardConfig.Database config) {
         this.config = config;
@@ -33,6 +35,7 @@ public final class Database implements AutoCloseable {
             createParentDirectory(config.url());
         }
         this.readers = new HikariDataSource(hikari(config, "switchboard-read", config.poolSize()));
+        this.writeLock = dialect == Dialect.SQLITE ? new java.util.concurrent.locks.ReentrantLock(true) : null;
     }
 
     public static Database open(SwitchboardConfig.Database config) {
@@ -111,6 +114,11 @@ public final class Database implements AutoCloseable {
             p.setProperty("busy_timeout", "10000");
         }
         return p;
+    }
+
+    /** The lock this database's writers share around their transactions, or null when the engine needs none. */
+    public java.util.concurrent.locks.Lock writeLock() {
+        return writeLock;
     }
 
     public DataSource reads() {

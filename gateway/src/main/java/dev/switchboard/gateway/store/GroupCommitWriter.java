@@ -9,6 +9,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Lock;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,6 +36,20 @@ import org.slf4j.LoggerFactory;
  * {@link WriteOp#rows() rows}, not ops, so one holds a bounded amount of work whatever the
  * size of the accept batches in it.
  *
+ * <p><b>Transactions bounded in time.</b> What an express op can wait for is the transaction in
+ * progress, so that transaction must be short. A fixed row cap cannot promise that (an insert
+ * costs a fraction of an index-heavy update, and PostgreSQL's costs are not SQLite's), so the
+ * writer measures what a row costs it (apply and flush, moving average) and sizes each
+ * transaction to about {@link #TRANSACTION_BUDGET_NANOS} of work, between
+ * {@link #MIN_ROWS} and the configured cap. Producers of bulk work size their ops with
+ * {@link #rowBudget()} so that no single op outgrows it.
+ *
+ * <p><b>One SQLite file, several writers.</b> SQLite has one write lock per file. Writers that
+ * meet on it inside SQLite back off by sleeping (1, 2, 5, 10… ms), which put tens of
+ * milliseconds on OTP claims and webhook acks while another writer committed. Writers of one
+ * SQLite database therefore share a fair in-process {@link Lock}, held from the first statement
+ * to the commit: the next writer starts the moment the previous one commits.
+ *
  * <p><b>Invariants.</b> A future completes normally only after the transaction holding its op
  * has committed. Ops of one queue are applied in submission order; an urgent op may overtake
  * normal ops submitted before it, so callers make urgent only ops whose rows no earlier normal
@@ -57,6 +72,9 @@ public final class GroupCommitWriter implements AutoCloseable {
     private record Pending(WriteOp op, CompletableFuture<Void> done) {}
 
     private static final long SLOW_NANOS = 500_000_000L;
+    /** Work per transaction the writer aims for: an express op waits at most about this long. */
+    static final long TRANSACTION_BUDGET_NANOS = 4_000_000L;
+    static final int MIN_ROWS = 16;
 
     private final String name;
     private final Supplier<Connection> connections;
@@ -66,6 +84,10 @@ public final class GroupCommitWriter implements AutoCloseable {
     /** One permit per submission (roughly): what the idle writer thread sleeps on. */
     private final Semaphore work = new Semaphore(0);
     private final int maxBatch;
+    private final Lock sharedLock;
+    /** Moving average of apply-and-flush nanoseconds per row. */
+    private double nanosPerRow = 2_000;
+    private volatile int rowBudget;
     private final Thread thread;
     private volatile boolean running = true;
     private Connection connection;
@@ -74,9 +96,16 @@ public final class GroupCommitWriter implements AutoCloseable {
     private long ops;
 
     public GroupCommitWriter(String name, Supplier<Connection> connections, int maxBatch, int queueCapacity) {
+        this(name, connections, maxBatch, queueCapacity, null);
+    }
+
+    /** {@code sharedLock}: held around each transaction; the writers of one SQLite file share one (null: none). */
+    public GroupCommitWriter(String name, Supplier<Connection> connections, int maxBatch, int queueCapacity, Lock sharedLock) {
         this.name = name;
         this.connections = connections;
         this.maxBatch = maxBatch;
+        this.sharedLock = sharedLock;
+        this.rowBudget = Math.min(maxBatch, 500);
         this.queue = new ArrayBlockingQueue<>(queueCapacity);
         this.urgent = new ArrayBlockingQueue<>(queueCapacity);
         this.express = new ArrayBlockingQueue<>(queueCapacity);
@@ -123,6 +152,11 @@ public final class GroupCommitWriter implements AutoCloseable {
         return ops;
     }
 
+    /** Rows a transaction currently holds at most; bulk producers keep each op within it. */
+    public int rowBudget() {
+        return rowBudget;
+    }
+
     private void run() {
         List<Pending> batch = new ArrayList<>();
         while (running || !queue.isEmpty() || !urgent.isEmpty() || !express.isEmpty()) {
@@ -158,7 +192,7 @@ public final class GroupCommitWriter implements AutoCloseable {
         Pending p;
         while ((p = from.peek()) != null) {
             int r = Math.max(1, p.op.rows());
-            if (!batch.isEmpty() && rows + r > maxBatch) {
+            if (!batch.isEmpty() && rows + r > rowBudget) {
                 break; // a heavy op waits for the next transaction rather than delaying the light ones
             }
             from.poll();
@@ -169,6 +203,19 @@ public final class GroupCommitWriter implements AutoCloseable {
     }
 
     private void writeBatch(List<Pending> batch) {
+        if (sharedLock != null) {
+            sharedLock.lock();
+        }
+        try {
+            writeLocked(batch);
+        } finally {
+            if (sharedLock != null) {
+                sharedLock.unlock();
+            }
+        }
+    }
+
+    private void writeLocked(List<Pending> batch) {
         long start = System.nanoTime();
         long applied;
         long flushed;
@@ -192,10 +239,11 @@ public final class GroupCommitWriter implements AutoCloseable {
             }
             // Isolate the failing op: every other op still deserves its commit.
             for (Pending p : batch) {
-                writeBatch(new ArrayList<>(List.of(p)));
+                writeLocked(new ArrayList<>(List.of(p)));
             }
             return;
         }
+        adaptBudget(batch, flushed - start);
         // Committed. Nothing below may throw back into the retry path above: re-applying a
         // committed op would insert its rows twice.
         commits++;
@@ -215,6 +263,18 @@ public final class GroupCommitWriter implements AutoCloseable {
         for (Pending p : batch) {
             p.done.complete(null);
         }
+    }
+
+    private void adaptBudget(List<Pending> batch, long workNanos) {
+        int rows = 0;
+        for (Pending p : batch) {
+            rows += Math.max(1, p.op.rows());
+        }
+        if (rows < MIN_ROWS) {
+            return; // too small to say anything about the cost of a row
+        }
+        nanosPerRow = 0.8 * nanosPerRow + 0.2 * ((double) workNanos / rows);
+        rowBudget = (int) Math.max(MIN_ROWS, Math.min(maxBatch, TRANSACTION_BUDGET_NANOS / Math.max(1.0, nanosPerRow)));
     }
 
     /** A transaction that took long: what was in it (by op class), so storage stalls can be traced. */

@@ -56,9 +56,9 @@ import org.slf4j.LoggerFactory;
 public final class JournalProcessor implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(JournalProcessor.class);
     private static final int BATCH = 500;
-    /** Statuses and messages per transaction; each costs a handful of statements. */
+    /** Statuses and messages per transaction at most; each costs an event row and an update. */
     static final int MAX_ITEMS_PER_TRANSACTION = 400;
-    private static final int STATEMENTS_PER_ITEM = 4;
+    private static final int STATEMENTS_PER_ITEM = 3;
 
     private final WebhookJournal journal;
     private final GroupCommitWriter writer;
@@ -125,13 +125,15 @@ public final class JournalProcessor implements AutoCloseable {
     private record Parsed(WebhookJournal.Entry entry, JsonNode root) {}
 
     /**
-     * Applies a batch of journal entries in transactions of at most {@link #MAX_ITEMS_PER_TRANSACTION}
-     * statuses and messages: the send writer serves the send path's claims between them, so a
-     * status storm never holds an OTP's claim behind one huge transaction.
+     * Applies a batch of journal entries in transactions no larger than the send writer's current
+     * {@link GroupCommitWriter#rowBudget() row budget} (and {@link #MAX_ITEMS_PER_TRANSACTION}):
+     * the writer serves the send path's claims between them, so a status storm never holds an
+     * OTP's claim behind one long transaction.
      */
     void process(List<WebhookJournal.Entry> batch) {
         List<Parsed> chunk = new ArrayList<>();
         int items = 0;
+        int maxItems = Math.max(1, Math.min(MAX_ITEMS_PER_TRANSACTION, writer.rowBudget() / STATEMENTS_PER_ITEM));
         for (WebhookJournal.Entry e : batch) {
             JsonNode root;
             try {
@@ -141,7 +143,7 @@ public final class JournalProcessor implements AutoCloseable {
                 root = null;
             }
             int n = root == null ? 0 : items(root);
-            if (!chunk.isEmpty() && items + n > MAX_ITEMS_PER_TRANSACTION) {
+            if (!chunk.isEmpty() && items + n > maxItems) {
                 processChunk(chunk, items);
                 chunk = new ArrayList<>();
                 items = 0;

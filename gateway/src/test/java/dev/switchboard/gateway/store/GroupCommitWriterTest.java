@@ -314,6 +314,33 @@ class GroupCommitWriterTest {
     }
 
     @Test
+    void transactionsShrinkToTheTimeBudgetWhenRowsAreExpensive() throws Exception {
+        GroupCommitWriter w = writer(2_000, 10_000);
+        assertThat(w.rowBudget()).isGreaterThan(GroupCommitWriter.MIN_ROWS);
+        Gate gate = new Gate();
+        CompletableFuture<Void> gated = w.submit(gate);
+        assertThat(gate.entered.await(10, TimeUnit.SECONDS)).isTrue();
+        List<CompletableFuture<Void>> slow = new ArrayList<>();
+        for (int i = 0; i < 64; i++) {
+            int k = 5_000 + i;
+            slow.add(w.submit(b -> { // a row that costs at least 2 ms, far over the budget's share
+                long until = System.nanoTime() + 2_000_000;
+                while (System.nanoTime() < until) {
+                    java.util.concurrent.locks.LockSupport.parkNanos(until - System.nanoTime());
+                }
+                insert(k, k).apply(b);
+            }));
+        }
+        gate.release.countDown();
+        gated.get(10, TimeUnit.SECONDS);
+        CompletableFuture.allOf(slow.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
+
+        assertThat(w.rowBudget()).as("about %d ms of work per transaction at >= 2 ms a row",
+                GroupCommitWriter.TRANSACTION_BUDGET_NANOS / 1_000_000).isEqualTo(GroupCommitWriter.MIN_ROWS);
+        assertThat(count()).isEqualTo(64);
+    }
+
+    @Test
     void aFailingOpFailsAloneAndTheRestOfItsBatchCommits() throws Exception {
         GroupCommitWriter w = writer(2000, 1000);
         w.submit(insert(1, 1)).get(10, TimeUnit.SECONDS);

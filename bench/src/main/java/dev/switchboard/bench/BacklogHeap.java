@@ -45,7 +45,7 @@ public final class BacklogHeap {
                 clients.add(Thread.ofVirtual().start(() -> {
                     int b;
                     while ((b = next.getAndAdd(1000)) < total) {
-                        var r = FlashSale.post(sb.baseUrl() + "/v1/messages", "sk_shop", FlashSale.batch("2001", Math.min(1000, total - b), b));
+                        var r = NativeBatches.post(sb.baseUrl() + "/v1/messages", "sk_shop", NativeBatches.batch("2001", Math.min(1000, total - b), b));
                         if (r.statusCode() != 202) {
                             System.err.println("refused: " + r.statusCode() + " " + r.body());
                         }

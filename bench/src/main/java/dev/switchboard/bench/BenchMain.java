@@ -6,24 +6,44 @@ import java.util.Map;
 
 /**
  * Entry point: {@code java -jar bench/target/switchboard-bench-*.jar <scenario> [--key value ...]}.
- * Scenarios: {@code flash-sale}, {@code backlog-heap}, {@code emulator}, {@code webhook-ingest}. Every load targets
- * 127.0.0.1 only and stops by itself.
+ * Every load targets 127.0.0.1 only and stops by itself.
  */
 public final class BenchMain {
+    private static final String USAGE = """
+            usage: <scenario> [--key value ...]
+              flash-sale      gateway and emulator as child processes; tenant A floods the Cloud API facade while
+                              tenant B sends OTPs: OTP latency baseline vs loaded, accept rate, ceiling use, gateway CPU
+                              --db sqlite|jdbc:postgresql://127.0.0.1:5432/ANY (a fresh sb_bench_* database is created
+                              and dropped)  --messages 20000  --concurrency 128  --ceiling 200  --otp-interval-ms 200
+                              --baseline-seconds 10  --warmup-seconds 2  --latency-ms 0  --jitter-ms 0
+                              --gateway-jvm-opts "-Xmx256m ..."  --gateway-jar gateway/target/switchboard.jar  --out FILE.json
+              peak            same processes; 3 numbers at --ceiling 1000, open-loop --rate 3000 sends/s for --seconds 60,
+                              3 statuses per send: achieved sends/s, statuses/s, journal backlog and apply lag, gateway CPU
+                              --db, --latency-ms, --jitter-ms, --gateway-jvm-opts, --gateway-jar, --out as above;
+                              --max-in-flight 1024
+              backlog-heap    in-process: heap held by a paused backlog (--messages 1000000 --db ...)
+              emulator        the emulator alone under load (--seconds --clients --numbers)
+              webhook-ingest  in-process: webhook ack and apply throughput
+            """;
+
     private BenchMain() {}
 
     public static void main(String[] args) throws Exception {
         if (args.length == 0) {
-            System.out.println("usage: <flash-sale|backlog-heap|emulator|webhook-ingest> [--key value ...]");
+            System.out.print(USAGE);
             return;
         }
         String[] rest = Arrays.copyOfRange(args, 1, args.length);
         switch (args[0]) {
             case "flash-sale" -> FlashSale.main(rest);
+            case "peak" -> Peak.main(rest);
             case "backlog-heap" -> BacklogHeap.main(rest);
             case "emulator" -> dev.switchboard.bench.emulator.EmulatorLoad.main(rest);
             case "webhook-ingest" -> dev.switchboard.bench.webhooks.WebhookIngestBench.main(rest);
-            default -> System.out.println("unknown scenario " + args[0]);
+            default -> {
+                System.out.println("unknown scenario " + args[0]);
+                System.out.print(USAGE);
+            }
         }
     }
 

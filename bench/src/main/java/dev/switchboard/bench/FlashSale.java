@@ -1,218 +1,223 @@
 package dev.switchboard.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.switchboard.emulator.AcceptedMessage;
-import dev.switchboard.emulator.EmulatedNumber;
-import dev.switchboard.emulator.Emulator;
-import dev.switchboard.emulator.EmulatorConfig;
-import dev.switchboard.gateway.Switchboard;
-import dev.switchboard.gateway.config.SwitchboardConfig;
-import java.lang.management.ManagementFactory;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.file.Files;
+import dev.switchboard.bench.stack.EmulatorControl;
+import dev.switchboard.bench.stack.FacadeClient;
+import dev.switchboard.bench.stack.GatewayDb;
+import dev.switchboard.bench.stack.Stack;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
- * The flash-sale scenario of issue 3: tenant "shop" floods LOW marketing messages across three
- * numbers (ceiling {@code --ceiling}, default 1,000 mps each) while tenant "bank" sends one OTP
- * every 100 ms on its own number and tenant "shop" also sends its own OTPs on a busy number.
- * Gateway, emulator and load generator share this JVM and talk over loopback HTTP.
+ * Issue 7's flash sale, through the Cloud API facade, with gateway and emulator in processes of
+ * their own: does one tenant's flood make another tenant's login codes late, how fast does the
+ * gateway accept the flood, how close to Meta's ceilings does it drain it, and at what CPU cost?
  *
- * <p>Reports: accept throughput, per-number send rate and ceiling utilisation, emulator breaches
- * and 130429s, OTP latency (client request → arrival at the emulator) p50/p99/max, and CPU per
- * message sent (whole process).
+ * <p>Tenant B ("bank", one number at 80 mps) sends a HIGH OTP text every {@code --otp-interval-ms}
+ * throughout. After a short warm-up (not counted) comes the baseline, B alone for
+ * {@code --baseline-seconds}; then tenant A ("shop", three numbers at {@code --ceiling} mps)
+ * floods {@code --messages} LOW marketing template sends ({@code promo}, MARKETING in the
+ * emulator's catalogue, from which the gateway syncs its lane) at {@code --concurrency}
+ * concurrent single-message requests, and B's OTPs go on until A's last message has arrived at
+ * the emulator. Comparing B's OTP latency (request start → arrival at Meta) under load with the
+ * baseline of the same run cancels out the machine: the ratio is the cost of the neighbour.
+ *
+ * <p>The gateway's CPU is counted from the flood's start until every status of every message
+ * is applied (three per send: ingesting them is part of a message's cost), divided by the
+ * messages sent in that window. Webhook ack times are the emulator's, snapshotted at the
+ * flood's start and at the drain, so they are the flood's own.
  */
 public final class FlashSale {
-    private static final ObjectMapper JSON = new ObjectMapper();
-    private static final HttpClient HTTP = HttpClient.newBuilder().build();
+    private static final Pattern ACCEPTED = Pattern.compile("^switchboard_messages_accepted_total\\{([^}]*)}\\s+(\\S+)", Pattern.MULTILINE);
+
+    private FlashSale() {
+    }
 
     public static void main(String[] args) throws Exception {
         Map<String, String> a = BenchMain.args(args);
-        int ceiling = Integer.parseInt(a.getOrDefault("ceiling", "1000"));
-        int total = Integer.parseInt(a.getOrDefault("messages", "150000"));
-        int seconds = Integer.parseInt(a.getOrDefault("seconds", "60"));
-        String dbUrl = a.getOrDefault("db", "sqlite");
-        Path dir = Files.createTempDirectory("flash-sale");
-        SwitchboardConfig.Database db = dbUrl.equals("sqlite")
-                ? new SwitchboardConfig.Database("jdbc:sqlite:" + dir.resolve("sb.db"), null, null, 8, 0)
-                : new SwitchboardConfig.Database(dbUrl, a.getOrDefault("db-user", "postgres"), a.getOrDefault("db-password", ""), 8, 0);
-
-        List<String> shopChannels = List.of("2001", "2002", "2003");
-        EmulatorConfig.Builder eb = EmulatorConfig.builder().host("127.0.0.1").port(0).appSecret("bench");
-        List<SwitchboardConfig.ChannelSpec> shop = new ArrayList<>();
-        for (String ch : shopChannels) {
-            eb.number(EmulatedNumber.builder(ch).displayPhoneNumber("1555000" + ch).wabaId("waba-shop").portfolioId("biz-shop")
-                    .accessToken("t" + ch).ceilingMps(ceiling).build());
-            shop.add(new SwitchboardConfig.ChannelSpec(ch, "1555000" + ch, "waba-shop", "biz-shop", "t" + ch, ceiling, "TIER_UNLIMITED"));
+        int messages = Integer.parseInt(a.getOrDefault("messages", "20000"));
+        int concurrency = Integer.parseInt(a.getOrDefault("concurrency", "128"));
+        int ceiling = Integer.parseInt(a.getOrDefault("ceiling", "200"));
+        long otpInterval = Long.parseLong(a.getOrDefault("otp-interval-ms", "200"));
+        int baselineSeconds = Integer.parseInt(a.getOrDefault("baseline-seconds", "10"));
+        int warmupSeconds = Integer.parseInt(a.getOrDefault("warmup-seconds", "2"));
+        if (messages < 1 || concurrency < 1 || concurrency > 4096 || ceiling < 1 || ceiling > 1000 || otpInterval < 10
+                || baselineSeconds < 1 || baselineSeconds > 600 || warmupSeconds < 0 || warmupSeconds > 60) {
+            throw new IllegalArgumentException("messages >= 1, concurrency 1..4096, ceiling 1..1000, otp-interval-ms >= 10,"
+                    + " baseline-seconds 1..600, warmup-seconds 0..60");
         }
-        eb.number(EmulatedNumber.builder("2101").displayPhoneNumber("15550002101").wabaId("waba-bank").portfolioId("biz-bank")
-                .accessToken("t2101").ceilingMps(ceiling).build());
-        try (Emulator emulator = Emulator.start(eb.build())) {
-            SwitchboardConfig cfg = new SwitchboardConfig(new SwitchboardConfig.Http("127.0.0.1", 0, 0, null), db,
-                    new SwitchboardConfig.Security("bench", Base64.getEncoder().encodeToString(new byte[32]), dir.resolve("k").toString()),
-                    new SwitchboardConfig.Upstream(emulator.baseUrl(), "v23.0", Duration.ofSeconds(5), Duration.ofSeconds(2)),
-                    SwitchboardConfig.Sending.defaults(), new SwitchboardConfig.Webhooks("bench", "v", 0),
-                    SwitchboardConfig.Emulator.defaults(), new SwitchboardConfig.Bootstrap(List.of(
-                            new SwitchboardConfig.TenantSpec("shop", "Shop", "sk_shop", 1_000_000, 10_000_000L, shop),
-                            new SwitchboardConfig.TenantSpec("bank", "Bank", "sk_bank", 1_000_000, 10_000_000L, List.of(new SwitchboardConfig.ChannelSpec(
-                                    "2101", "15550002101", "waba-bank", "biz-bank", "t2101", ceiling, "TIER_UNLIMITED"))))));
-            try (Switchboard sb = Switchboard.start(cfg)) {
-                emulator.setWebhookUrl(sb.baseUrl() + "/webhooks/whatsapp");
-                run(sb, emulator, shopChannels, total, seconds, ceiling);
+        Stack.Options options = Stack.Options.from(a);
+        Stack.Tenant shop = new Stack.Tenant("shop", "sk_shop_bench", List.of(new Stack.Number("2001", "waba-shop", "biz-shop", ceiling),
+                new Stack.Number("2002", "waba-shop", "biz-shop", ceiling), new Stack.Number("2003", "waba-shop", "biz-shop", ceiling)));
+        Stack.Tenant bank = new Stack.Tenant("bank", "sk_bank_bench", List.of(new Stack.Number("2101", "waba-bank", "biz-bank", 80)));
+        Stack.Template promo = new Stack.Template("waba-shop", "promo", "MARKETING", "Flash sale: {{1}} off everything, today only!");
+
+        Report r = new Report("flash-sale");
+        r.add("database", options.db(), "setup.db", options.db());
+        r.add("flood", String.format("%,d LOW template sends, %d concurrent, 3 numbers at %d mps", messages, concurrency, ceiling),
+                "setup.messages", messages);
+        r.put("setup.concurrency", concurrency).put("setup.ceiling", ceiling).put("setup.otp_interval_ms", otpInterval)
+                .put("setup.baseline_seconds", baselineSeconds).put("setup.warmup_seconds", warmupSeconds);
+        r.add("OTP", String.format("HIGH text every %d ms; warm-up %d s, baseline %d s", otpInterval, warmupSeconds, baselineSeconds),
+                "setup.otp", "text, X-Priority: high, own number at 80 mps");
+        r.add("emulator response latency", options.latencyMs() + " ms + 0.." + options.jitterMs() + " ms", "setup.latency_ms",
+                options.latencyMs());
+        r.put("setup.jitter_ms", options.jitterMs()).put("setup.gateway_jvm_opts", String.join(" ", options.gatewayJvmOpts()));
+        try (Stack s = Stack.start(options, List.of(shop, bank), List.of(promo))) {
+            try {
+                run(s, r, shop, bank, messages, concurrency, ceiling, otpInterval, warmupSeconds, baselineSeconds);
+            } catch (Exception | Error e) {
+                System.err.println(s.logTails());
+                throw e;
             }
         }
+        r.print();
+        if (a.containsKey("out")) {
+            r.write(Path.of(a.get("out")));
+        }
     }
 
-    private static void run(Switchboard sb, Emulator emulator, List<String> shopChannels, int total, int seconds, int ceiling)
-            throws Exception {
-        var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
-        long cpuStart = os.getProcessCpuTime();
-        long t0 = System.nanoTime();
-        AtomicInteger next = new AtomicInteger();
-        AtomicLong accepted = new AtomicLong();
-        AtomicLong acceptNanos = new AtomicLong();
-        List<Thread> flood = new ArrayList<>();
-        for (int w = 0; w < 4; w++) {
-            flood.add(Thread.ofVirtual().start(() -> {
-                int batch;
-                while ((batch = next.getAndAdd(1000)) < total) {
-                    String ch = shopChannels.get((batch / 1000) % shopChannels.size());
-                    String body = batch(ch, Math.min(1000, total - batch), batch);
-                    HttpResponse<String> r = post(sb.baseUrl() + "/v1/messages", "sk_shop", body);
-                    if (r.statusCode() == 202) {
-                        accepted.addAndGet(Math.min(1000, total - batch));
-                    } else {
-                        System.err.println("flood batch refused: " + r.statusCode() + " " + r.body());
-                    }
+    private static void run(Stack s, Report r, Stack.Tenant shop, Stack.Tenant bank, int messages, int concurrency, int ceiling,
+                            long otpInterval, int warmupSeconds, int baselineSeconds) throws Exception {
+        EmulatorControl emu = s.emulatorControl();
+        long drainTimeout = messages * 1000L / ceiling + 60_000;
+        try (FacadeClient client = s.facadeClient()) {
+            OtpStream otp = new OtpStream(client, "2101", bank.apiKey(), otpInterval);
+            otp.start((warmupSeconds + baselineSeconds) * 1000L + drainTimeout + 10_000);
+            Thread.sleep(warmupSeconds * 1000L);
+            otp.phase(OtpStream.Phase.BASELINE);
+            Thread.sleep(baselineSeconds * 1000L);
+
+            JsonNode baselineAcks = emu.webhookLatencySnapshot();
+            long acceptedBefore = EmulatorControl.acceptedAll(emu.stats());
+            CpuSnapshot cpu0 = CpuSnapshot.take(s);
+            otp.phase(OtpStream.Phase.LOADED);
+            Flood flood = new Flood(client, shop.numberIds(), shop.apiKey(), "promo", messages);
+            flood.start(concurrency);
+            System.out.printf("flood started: %,d messages; waiting for them at the emulator (at most %d s)%n", messages, drainTimeout / 1000);
+            long t0 = System.nanoTime();
+            boolean drained = false;
+            while ((System.nanoTime() - t0) / 1_000_000 < drainTimeout) {
+                if (flood.done() && EmulatorControl.accepted(emu.stats(), shop.numberIds()) >= flood.accepted()) {
+                    drained = true;
+                    break;
                 }
-                acceptNanos.accumulateAndGet(System.nanoTime() - t0, Math::max);
-            }));
-        }
-        Map<String, Long> otpSentAt = new ConcurrentHashMap<>();
-        Thread otps = Thread.ofVirtual().start(() -> {
-            int i = 0;
-            while (System.nanoTime() - t0 < seconds * 1_000_000_000L) {
-                boolean bank = i % 2 == 0;
-                String url = sb.baseUrl() + "/v23.0/" + (bank ? "2101" : "2001") + "/messages";
-                long start = System.currentTimeMillis();
-                HttpResponse<String> r = post(url, bank ? "sk_bank" : "sk_shop", "{\"messaging_product\":\"whatsapp\",\"to\":\"1"
-                        + (3_000_000_000L + i) + "\",\"type\":\"template\",\"template\":{\"name\":\"otp_code\",\"language\":{\"code\":"
-                        + "\"en_US\"},\"components\":[{\"type\":\"body\",\"parameters\":[{\"type\":\"text\",\"text\":\"" + (100000 + i)
-                        + "\"}]}]}}");
-                if (r.statusCode() == 200) {
-                    otpSentAt.put(json(r).path("messages").path(0).path("id").asText(), start);
-                }
-                i++;
-                sleep(100);
+                Thread.sleep(100);
             }
-        });
-        for (Thread t : flood) {
-            t.join();
-        }
-        otps.join();
-        double elapsed = (System.nanoTime() - t0) / 1e9;
-        long cpu = os.getProcessCpuTime() - cpuStart;
+            long drainMillis = (System.nanoTime() - t0) / 1_000_000;
+            JsonNode floodAcks = emu.webhookLatencySnapshot();
+            GatewayDb.Journal journalAtDrain = s.db().journal();
+            otp.stop();
+            flood.await(5_000);
+            StatusesApplied.Outcome applied = StatusesApplied.await(s, 60_000 + messages / 100L);
+            CpuSnapshot cpu = CpuSnapshot.take(s).since(cpu0);
+            JsonNode stats = emu.stats();
 
-        System.out.printf("accepted %d marketing messages in %.1f s: %.0f msg/s accept throughput%n",
-                accepted.get(), acceptNanos.get() / 1e9, accepted.get() / (acceptNanos.get() / 1e9));
-        long sentTotal = 0;
-        for (String ch : shopChannels) {
-            var n = emulator.stats().number(ch);
-            List<AcceptedMessage> log = emulator.acceptedMessages(ch);
-            sentTotal += n.accepted();
-            double rate = steadyRate(log);
-            System.out.printf("number %s: sent %d, steady rate %.0f mps = %.1f%% of ceiling %d; max in any sliding second %d;"
-                    + " breaches %d; 130429 %d%n", ch, n.accepted(), rate, 100.0 * rate / ceiling, ceiling,
-                    n.maxInAnySlidingSecond(), n.breaches(), n.rejections(130429));
+            List<EmulatorControl.Arrival> otpArrivals = emu.arrivals("2101");
+            OtpStream.Latencies base = otp.latencies(OtpStream.Phase.BASELINE, otpArrivals);
+            OtpStream.Latencies loaded = otp.latencies(OtpStream.Phase.LOADED, otpArrivals);
+            Percentiles pb = Percentiles.ofMicros(base.micros());
+            Percentiles pl = Percentiles.ofMicros(loaded.micros());
+            r.heading("OTP latency, request start → arrival at the emulator");
+            r.add("baseline (B alone)", pb.text() + otpNote(base), "otp.baseline", pb.json());
+            r.add("under the flash sale", pl.text() + otpNote(loaded), "otp.loaded", pl.json());
+            r.put("otp.baseline.refused", base.refused()).put("otp.baseline.missing", base.missing())
+                    .put("otp.loaded.refused", loaded.refused()).put("otp.loaded.missing", loaded.missing());
+            double ratio = pl.p99() / pb.p99();
+            r.add("p99 loaded ÷ p99 baseline", String.format("%.1f×", ratio), "otp.p99_ratio", Report.round(ratio));
+            if (otp.firstRefusal() != null) {
+                r.add("an OTP refusal", otp.firstRefusal(), "otp.sample_refusal", otp.firstRefusal());
+            }
+
+            Percentiles acc = flood.acceptLatency();
+            r.heading("Tenant A's flood through the facade");
+            r.add("accept rate", String.format("%,.0f msg/s (%,d accepted in %.1f s)", flood.acceptRate(), flood.accepted(), flood.seconds()),
+                    "flood.accept_rate", Math.round(flood.acceptRate()));
+            r.put("flood.accepted", flood.accepted()).put("flood.seconds", Report.round(flood.seconds()));
+            r.add("accept latency", acc.text(), "flood.accept_latency", acc.json());
+            if (!flood.refusals().isEmpty()) {
+                r.add("refused (by HTTP status)", flood.refusals() + " e.g. " + flood.sampleRefusal(), "flood.refused",
+                        flood.refusals().toString());
+            }
+            r.add("drained at the emulator", drained ? String.format("yes, %.1f s after the flood's start", drainMillis / 1e3)
+                    : "NO, gave up after " + drainMillis / 1000 + " s", "flood.drain_seconds", drained ? Report.round(drainMillis / 1e3) : -1);
+            String lanes = lanes(s.gatewayMetrics(), shop.numberIds());
+            r.add("gateway lanes of A's messages", lanes, "flood.lanes", lanes);
+
+            r.heading("Ceilings during the drain (full seconds between A's first and last arrival per number)");
+            long all429 = 0;
+            for (Stack.Number n : shop.numbers()) {
+                List<EmulatorControl.Arrival> arr = emu.arrivals(n.phoneNumberId()).stream().filter(x -> "promo".equals(x.templateName())).toList();
+                Utilisation u = Utilisation.of(arr, n.ceilingMps());
+                JsonNode ns = stats.path("numbers").path(n.phoneNumberId());
+                long r429 = ns.path("rejectionsByCode").path("130429").asLong();
+                r.add("number " + n.phoneNumberId(), String.format("utilisation %.3f (%.1f mps over %d s); max in any sliding second %d of %d;"
+                        + " 130429: %d", u.ratio(), u.meanPerSecond(), u.fullSeconds(), ns.path("maxInAnySlidingSecond").asInt(),
+                        n.ceilingMps(), r429), "ceilings." + n.phoneNumberId(), u.json(ns.path("maxInAnySlidingSecond").asInt(), r429));
+            }
+            for (JsonNode ns : stats.path("numbers")) {
+                all429 += ns.path("rejectionsByCode").path("130429").asLong();
+            }
+            r.add("130429, all numbers", Long.toString(all429), "ceilings.rejections_130429", all429);
+
+            r.heading("Gateway process, flood start → every status applied");
+            long sent = EmulatorControl.acceptedAll(stats) - acceptedBefore;
+            cpu.report(r, "cpu", sent);
+            r.add("peak RSS (VmHWM)", s.gateway().peakRssKib() / 1024 + " MiB", "gateway.peak_rss_mib", s.gateway().peakRssKib() / 1024);
+
+            r.heading("Webhooks (emulator → gateway)");
+            r.add("ack p50 / p99 / max, baseline", acks(baselineAcks), "webhooks.ack_baseline", baselineAcks);
+            r.add("ack p50 / p99 / max, during the flood", acks(floodAcks), "webhooks.ack_flood", floodAcks);
+            JsonNode w = stats.path("webhooks");
+            r.add("statuses emitted / POSTs", String.format("%,d / %,d (%.1f statuses per POST, batched per number)",
+                    w.path("statusesEmitted").asLong(), w.path("payloadsQueued").asLong(),
+                    w.path("statusesEmitted").asDouble() / Math.max(1, w.path("payloadsQueued").asLong())),
+                    "webhooks.statuses_emitted", w.path("statusesEmitted").asLong());
+            r.put("webhooks.posts", w.path("payloadsQueued").asLong()).put("webhooks.failed_attempts", w.path("failedAttempts").asLong());
+            r.add("journal backlog at A's last arrival", String.format("%,d payloads, oldest %,d ms", journalAtDrain.pending(),
+                    journalAtDrain.oldestAgeMillis()), "webhooks.journal_at_drain", journalAtDrain.pending());
+            r.put("webhooks.oldest_unapplied_at_drain_ms", journalAtDrain.oldestAgeMillis());
+            r.add("every status applied", applied.applied()
+                            ? String.format("yes, %.1f s after A's last arrival", applied.millis() / 1e3)
+                            : String.format("NO after %.0f s: journal pending %d, messages not READ %d, emulator pending %d",
+                            applied.millis() / 1e3, applied.journalPending(), applied.notRead(), applied.emulatorPending()),
+                    "webhooks.applied_seconds_after_drain", applied.applied() ? Report.round(applied.millis() / 1e3) : -1);
+            Map<String, Long> states = s.db().states();
+            r.add("message states", states.toString(), "gateway.message_states", states);
         }
-        List<Long> latencies = new ArrayList<>();
-        for (String ch : List.of("2101", "2001")) {
-            for (AcceptedMessage m : emulator.acceptedMessages(ch)) {
-                String opaque = m.bizOpaqueCallbackData();
-                if (opaque != null && "otp_code".equals(m.templateName())) {
-                    Long start = otpSentAt.get(opaque.substring(3));
-                    if (start != null) {
-                        latencies.add(m.acceptedAtMillis() - start);
-                    }
-                }
+    }
+
+    private static String otpNote(OtpStream.Latencies l) {
+        return String.format(" (%d sent%s%s)", l.sent(), l.refused() > 0 ? ", " + l.refused() + " refused" : "",
+                l.missing() > 0 ? ", " + l.missing() + " never arrived" : "");
+    }
+
+    private static String acks(JsonNode snap) {
+        return String.format("%.1f / %.1f / %.1f ms over %,d POSTs", snap.path("p50Millis").asDouble(), snap.path("p99Millis").asDouble(),
+                snap.path("maxMillis").asDouble(), snap.path("count").asLong());
+    }
+
+    /** "2001: LOW 6667; …" from {@code switchboard_messages_accepted_total{channel,lane}}, or a note when absent. */
+    static String lanes(String metrics, List<String> channels) {
+        Map<String, List<String>> byChannel = new LinkedHashMap<>();
+        Matcher m = ACCEPTED.matcher(metrics);
+        while (m.find()) {
+            Matcher ch = Pattern.compile("channel=\"([^\"]*)\"").matcher(m.group(1));
+            Matcher lane = Pattern.compile("lane=\"([^\"]*)\"").matcher(m.group(1));
+            if (ch.find() && lane.find() && channels.contains(ch.group(1))) {
+                byChannel.computeIfAbsent(ch.group(1), k -> new ArrayList<>()).add(lane.group(1) + " " + (long) Double.parseDouble(m.group(2)));
             }
         }
-        latencies.sort(Long::compare);
-        if (!latencies.isEmpty()) {
-            System.out.printf("OTPs: %d sent of %d requested; latency client→Meta p50 %d ms, p99 %d ms, max %d ms%n",
-                    latencies.size(), otpSentAt.size(), pct(latencies, 0.50), pct(latencies, 0.99), latencies.get(latencies.size() - 1));
+        if (byChannel.isEmpty()) {
+            return "(no switchboard_messages_accepted_total metric)";
         }
-        System.out.printf("elapsed %.1f s; CPU %.1f s for %d messages sent = %.0f µs CPU per message (gateway + emulator + load"
-                + " generator in one JVM)%n", elapsed, cpu / 1e9, sentTotal, sentTotal == 0 ? 0 : cpu / 1e3 / sentTotal);
-        System.out.printf("still queued: %d%n", sb.messages().countQueued("shop"));
-        var w = emulator.stats().webhooks();
-        System.out.printf("webhooks: %d statuses emitted by the emulator (%.0f/s over the run), %d POSTs acknowledged by Switchboard,"
-                        + " ack time as seen by the emulator p50 %.1f ms, p99 %.1f ms, max %.0f ms; %d failed attempts, %d pending;"
-                        + " journal backlog %d%n", w.statusesEmitted(), w.statusesEmitted() / elapsed, w.delivered(), w.p50Millis(),
-                w.p99Millis(), w.maxMillis(), w.failedAttempts(), w.pending(), sb.webhookBacklog());
-    }
-
-    /** Send rate over the middle 80% of a number's accepted log (excludes ramp-up and tail). */
-    static double steadyRate(List<AcceptedMessage> log) {
-        if (log.size() < 100) {
-            return 0;
-        }
-        int from = log.size() / 10;
-        int to = log.size() - log.size() / 10;
-        long span = log.get(to - 1).acceptedAtMillis() - log.get(from).acceptedAtMillis();
-        return span <= 0 ? 0 : (to - from - 1) * 1000.0 / span;
-    }
-
-    private static long pct(List<Long> sorted, double p) {
-        return sorted.get(Math.min(sorted.size() - 1, (int) Math.floor(p * sorted.size())));
-    }
-
-    public static String batch(String ch, int n, int offset) {
-        StringBuilder sb = new StringBuilder("{\"messages\":[");
-        for (int i = 0; i < n; i++) {
-            sb.append(i > 0 ? "," : "").append("{\"channel_id\":\"").append(ch).append("\",\"to\":\"1")
-                    .append(2_000_000_000L + offset + i).append("\",\"type\":\"template\",\"template\":{\"name\":\"flash_sale\","
-                            + "\"language\":{\"code\":\"en_US\"},\"components\":[{\"type\":\"body\",\"parameters\":["
-                            + "{\"type\":\"text\",\"text\":\"50%\"},{\"type\":\"text\",\"text\":\"today\"}]}]}}");
-        }
-        return sb.append("]}").toString();
-    }
-
-    static HttpResponse<String> post(String url, String key, String body) {
-        try {
-            return HTTP.send(HttpRequest.newBuilder(URI.create(url)).header("Authorization", "Bearer " + key)
-                    .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
-                    HttpResponse.BodyHandlers.ofString());
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    static JsonNode json(HttpResponse<String> r) {
-        try {
-            return JSON.readTree(r.body());
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        List<String> parts = new ArrayList<>();
+        byChannel.forEach((k, v) -> parts.add(k + ": " + String.join(", ", v)));
+        return String.join("; ", parts);
     }
 }

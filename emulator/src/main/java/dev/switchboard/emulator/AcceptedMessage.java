@@ -12,6 +12,9 @@ import com.fasterxml.jackson.databind.JsonNode;
  * @param templateName template name for template sends, else {@code null}
  * @param bizOpaqueCallbackData as sent, or {@code null}
  * @param acceptedAtMillis wall-clock acceptance time
+ * @param arrivedAtMicros wall-clock arrival time in epoch microseconds, taken when the send was
+ *        counted in the number's throughput window (before any configured response latency), so
+ *        a benchmark in another process can measure request start → arrival on the same clock
  * @param body the request body as parsed
  */
 public record AcceptedMessage(
@@ -22,5 +25,6 @@ public record AcceptedMessage(
         String templateName,
         String bizOpaqueCallbackData,
         long acceptedAtMillis,
+        long arrivedAtMicros,
         JsonNode body) {
 }

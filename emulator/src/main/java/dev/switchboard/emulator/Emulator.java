@@ -127,6 +127,11 @@ public final class Emulator implements AutoCloseable {
         core.storm(phoneNumberId, requireNonNull(duration, "duration"));
     }
 
+    /** Delay of every send answer from now on: {@code fixed} plus uniform 0..{@code jitter}, after the arrival is counted. */
+    public void setResponseLatency(Duration fixed, Duration jitter) {
+        core.responseDelay().set(requireNonNull(fixed, "fixed").toMillis(), requireNonNull(jitter, "jitter").toMillis());
+    }
+
     public void setFaults(FaultConfig faults) {
         core.setFaults(requireNonNull(faults, "faults"));
     }

@@ -43,6 +43,8 @@ public final class EmulatorConfig {
     private final int acceptedLogCapacity;
     private final Tier defaultTier;
     private final Map<String, Tier> portfolioTiers;
+    private final Duration responseLatency;
+    private final Duration responseJitter;
 
     private EmulatorConfig(Builder b) {
         this.host = b.host;
@@ -63,6 +65,8 @@ public final class EmulatorConfig {
         this.acceptedLogCapacity = b.acceptedLogCapacity;
         this.defaultTier = b.defaultTier;
         this.portfolioTiers = Collections.unmodifiableMap(new LinkedHashMap<>(b.portfolioTiers));
+        this.responseLatency = b.responseLatency;
+        this.responseJitter = b.responseJitter;
     }
 
     public static Builder builder() {
@@ -100,6 +104,10 @@ public final class EmulatorConfig {
     public int acceptedLogCapacity() { return acceptedLogCapacity; }
     public Tier defaultTier() { return defaultTier; }
     public Map<String, Tier> portfolioTiers() { return portfolioTiers; }
+    /** Fixed delay before the send endpoint answers (after the arrival is counted); zero by default. */
+    public Duration responseLatency() { return responseLatency; }
+    /** Uniform extra delay 0..jitter added to {@link #responseLatency()}; zero by default. */
+    public Duration responseJitter() { return responseJitter; }
 
     public Tier tierOf(String portfolioId) {
         return portfolioTiers.getOrDefault(portfolioId, defaultTier);
@@ -110,7 +118,7 @@ public final class EmulatorConfig {
                 .webhookBehaviour(webhookBehaviour).faults(faults).enforceServiceWindow(enforceServiceWindow)
                 .serviceWindow(serviceWindow).seed(seed).pairBurst(pairBurst).pairRefill(pairRefill)
                 .rateLimitHttpStatus(rateLimitHttpStatus).acceptedLogCapacity(acceptedLogCapacity)
-                .defaultTier(defaultTier);
+                .defaultTier(defaultTier).responseLatency(responseLatency).responseJitter(responseJitter);
         numbers.forEach(b::number);
         templates.forEach(b::template);
         undeliverable.forEach(b::undeliverable);
@@ -137,6 +145,8 @@ public final class EmulatorConfig {
         private int acceptedLogCapacity = 200_000;
         private Tier defaultTier = Tier.TIER_10K;
         private final Map<String, Tier> portfolioTiers = new LinkedHashMap<>();
+        private Duration responseLatency = Duration.ZERO;
+        private Duration responseJitter = Duration.ZERO;
 
         private Builder() {
         }
@@ -167,6 +177,10 @@ public final class EmulatorConfig {
         public Builder acceptedLogCapacity(int v) { this.acceptedLogCapacity = v; return this; }
         public Builder defaultTier(Tier v) { this.defaultTier = requireNonNull(v, "defaultTier"); return this; }
         public Builder portfolioTier(String portfolioId, Tier tier) { portfolioTiers.put(portfolioId, tier); return this; }
+        /** Fixed delay of every send answer, after the arrival is counted (Meta: 150–400 ms in all). */
+        public Builder responseLatency(Duration v) { this.responseLatency = nonNegative(v, "responseLatency"); return this; }
+        /** Uniform extra delay 0..v on top of {@link #responseLatency(Duration)}. */
+        public Builder responseJitter(Duration v) { this.responseJitter = nonNegative(v, "responseJitter"); return this; }
 
         public EmulatorConfig build() {
             if (numbers.isEmpty()) {
@@ -174,6 +188,13 @@ public final class EmulatorConfig {
                         .portfolioId("biz-1").accessToken("token-1").build());
             }
             return new EmulatorConfig(this);
+        }
+
+        private static Duration nonNegative(Duration v, String name) {
+            if (requireNonNull(v, name).isNegative()) {
+                throw new IllegalArgumentException(name + " must be >= 0: " + v);
+            }
+            return v;
         }
 
         private static String digitsOrId(String recipient) {

@@ -44,6 +44,8 @@ final class EmulatorConfigJson {
         integer(root, "rateLimitHttpStatus", b::rateLimitHttpStatus);
         integer(root, "acceptedLogCapacity", b::acceptedLogCapacity);
         text(root, "defaultTier", v -> b.defaultTier(Tier.valueOf(v)));
+        millis(root, "responseLatencyMs", b::responseLatency);
+        millis(root, "responseJitterMs", b::responseJitter);
         if (root.has("portfolioTiers")) {
             for (Map.Entry<String, JsonNode> e : root.get("portfolioTiers").properties()) {
                 b.portfolioTier(e.getKey(), Tier.valueOf(e.getValue().asText()));

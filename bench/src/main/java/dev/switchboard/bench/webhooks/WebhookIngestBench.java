@@ -191,7 +191,7 @@ public final class WebhookIngestBench {
         HttpClient http = HttpClient.newHttpClient();
         List<String> ids = new ArrayList<>(total);
         for (int b = 0; b < total; b += 1000) {
-            String body = dev.switchboard.bench.FlashSale.batch("2001", Math.min(1000, total - b), b);
+            String body = dev.switchboard.bench.NativeBatches.batch("2001", Math.min(1000, total - b), b);
             HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(sb.baseUrl() + "/v1/messages"))
                     .header("Authorization", "Bearer sk_shop").header("Content-Type", "application/json")
                     .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());

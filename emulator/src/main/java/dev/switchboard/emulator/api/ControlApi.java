@@ -11,6 +11,7 @@ import dev.switchboard.emulator.core.EmulatorCore;
 import dev.switchboard.emulator.core.GraphError;
 import dev.switchboard.emulator.core.Json;
 import dev.switchboard.emulator.core.NumberState;
+import dev.switchboard.emulator.core.ResponseDelay;
 import dev.switchboard.emulator.media.MediaStore;
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.HttpRouting;
@@ -48,6 +49,10 @@ public final class ControlApi {
                 .post("/_emulator/scenario", guarded(this::scenario))
                 .put("/_emulator/faults", guarded(this::faults))
                 .put("/_emulator/webhook", guarded(this::webhook))
+                .get("/_emulator/latency", (req, res) -> Http.send(res, 200, latencyJson()))
+                .post("/_emulator/latency", guarded(this::latency))
+                .post("/_emulator/webhooks/latency/reset", (req, res) ->
+                        Http.send(res, 200, core.dispatcher().latencySnapshotAndClear()))
                 .post("/_emulator/numbers/{id}/throughput-upgrade", guarded(this::upgrade))
                 .post("/_emulator/numbers/{id}/storm", guarded(this::storm))
                 .post("/_emulator/reset", (req, res) -> {
@@ -92,6 +97,7 @@ public final class ControlApi {
                 o.put("template_name", m.templateName());
                 o.put("biz_opaque_callback_data", m.bizOpaqueCallbackData());
                 o.put("accepted_at_millis", m.acceptedAtMillis());
+                o.put("arrived_at_us", m.arrivedAtMicros());
                 o.set("body", m.body());
             }
         }
@@ -158,6 +164,20 @@ public final class ControlApi {
         ObjectNode o = Json.MAPPER.createObjectNode();
         o.put("url", core.dispatcher().url());
         return o;
+    }
+
+    /** {@code {"fixed_ms":300,"jitter_ms":100}}: the send endpoint's response latency from now on; a key left out keeps its value. */
+    private Object latency(ServerRequest req, JsonNode body) {
+        ResponseDelay.Setting current = core.responseDelay().setting();
+        long fixed = body.path("fixed_ms").asLong(current.fixedMillis());
+        long jitter = body.path("jitter_ms").asLong(current.jitterMillis());
+        core.responseDelay().set(fixed, jitter);
+        return latencyJson();
+    }
+
+    private ObjectNode latencyJson() {
+        ResponseDelay.Setting s = core.responseDelay().setting();
+        return Json.MAPPER.createObjectNode().put("fixed_ms", s.fixedMillis()).put("jitter_ms", s.jitterMillis());
     }
 
     private Object upgrade(ServerRequest req, JsonNode body) {

@@ -44,6 +44,7 @@ public final class GraphApi {
                 .get("/{version}/{id}", this::getObject);
     }
 
+    /** Every answer, success or error, leaves after the configured response latency. */
     private void send(ServerRequest req, ServerResponse res) {
         String pnid = req.path().pathParameters().get("id");
         NumberState n = null;
@@ -62,11 +63,13 @@ public final class GraphApi {
             injectFault(n);
             ValidatedSend send = core.validate(n, Http.json(raw));
             AcceptedMessage m = core.admit(n, send);
+            core.responseDelay().pause();
             Http.send(res, 200, success(send, m));
         } catch (GraphError e) {
             if (n != null) {
                 n.counters().rejected(e.code());
             }
+            core.responseDelay().pause();
             Http.error(res, e);
         }
     }

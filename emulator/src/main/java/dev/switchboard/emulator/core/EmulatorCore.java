@@ -62,6 +62,7 @@ public final class EmulatorCore implements AutoCloseable {
     private final StatusBatcher batcher;
     private final StatusScheduler statuses;
     private final Events events;
+    private final ResponseDelay responseDelay;
 
     public EmulatorCore(EmulatorConfig config) {
         this.config = config;
@@ -86,6 +87,7 @@ public final class EmulatorCore implements AutoCloseable {
                 scheduler, dispatcher);
         this.statuses = new StatusScheduler(config.webhookBehaviour(), new Random(config.seed()), scheduler, batcher);
         this.events = new Events(this);
+        this.responseDelay = new ResponseDelay(config.responseLatency(), config.responseJitter());
     }
 
     private List<String> wabaIds() {
@@ -104,6 +106,7 @@ public final class EmulatorCore implements AutoCloseable {
     public WebhookDispatcher dispatcher() { return dispatcher; }
     public ScheduledExecutorService scheduler() { return scheduler; }
     public Events events() { return events; }
+    public ResponseDelay responseDelay() { return responseDelay; }
 
     public boolean knownToken(String token) {
         for (NumberState n : numbers.values()) {
@@ -146,6 +149,7 @@ public final class EmulatorCore implements AutoCloseable {
             throw GraphError.reEngagement();
         }
         long seq;
+        long arrivedAtMicros;
         boolean duplicate;
         synchronized (n) {
             // The clock is read under the number's lock: a timestamp taken before it could be
@@ -159,6 +163,7 @@ public final class EmulatorCore implements AutoCloseable {
                 throw GraphError.pairRateLimit();
             }
             n.window.record(nowNanos);
+            arrivedAtMicros = epochMicros();
             n.pairs.take(send.recipientKey(), nowNanos);
             duplicate = n.duplicates.addAndCheck(CanonicalHash.of(send.recipientKey(), send.body()));
             seq = n.seq.incrementAndGet();
@@ -171,7 +176,7 @@ public final class EmulatorCore implements AutoCloseable {
         }
         String wamid = Wamids.next(send.recipientKey());
         AcceptedMessage m = new AcceptedMessage(seq, wamid, send.recipientKey(), send.type(),
-                send.isTemplate() ? send.template().name() : null, send.bizOpaqueCallbackData(), nowMillis, send.body());
+                send.isTemplate() ? send.template().name() : null, send.bizOpaqueCallbackData(), nowMillis, arrivedAtMicros, send.body());
         n.log.add(m);
         n.counters.accepted();
         String category = send.isTemplate() ? send.template().category().name().toLowerCase(Locale.ROOT) : "service";
@@ -179,6 +184,11 @@ public final class EmulatorCore implements AutoCloseable {
         statuses.schedule(new StatusScheduler.Outgoing(n.origin(), wamid, send.recipientKey(), send.bizOpaqueCallbackData(),
                 category, billable, config.undeliverable().contains(send.recipientKey())));
         return m;
+    }
+
+    private static long epochMicros() {
+        java.time.Instant now = java.time.Instant.now();
+        return now.getEpochSecond() * 1_000_000L + now.getNano() / 1_000;
     }
 
     /** Starts a 130429 storm on one number. */
@@ -239,6 +249,7 @@ public final class EmulatorCore implements AutoCloseable {
     public void reset() {
         faults.releaseAll();
         faults.set(config.faults());
+        responseDelay.set(config.responseLatency().toMillis(), config.responseJitter().toMillis());
         statuses.reset();
         dispatcher.reset();
         for (NumberState n : numbers.values()) {

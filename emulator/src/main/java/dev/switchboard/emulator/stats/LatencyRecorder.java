@@ -8,6 +8,10 @@ import java.util.Arrays;
  * "median under 250 ms, under 1 % above 1 s" question Meta asks of webhook receivers.
  */
 public final class LatencyRecorder {
+    /** Response times since the last {@link #snapshotAndClear()} (or start): how many, and percentiles in ms. */
+    public record Snapshot(long count, double p50Millis, double p90Millis, double p99Millis, double maxMillis) {
+    }
+
     private final long[] samples;
     private long count;
     private long maxNanos;
@@ -33,6 +37,17 @@ public final class LatencyRecorder {
         long[] copy = Arrays.copyOf(samples, n);
         Arrays.sort(copy);
         return new double[] {ms(copy, n, 0.50), ms(copy, n, 0.90), ms(copy, n, 0.99), maxNanos / 1e6};
+    }
+
+    /**
+     * The figures recorded so far, then starts afresh: what a benchmark calls at each phase
+     * boundary so that one phase's response times are not mixed with the next one's.
+     */
+    public synchronized Snapshot snapshotAndClear() {
+        double[] p = percentilesMillis();
+        Snapshot s = new Snapshot(count, p[0], p[1], p[2], p[3]);
+        clear();
+        return s;
     }
 
     public synchronized void clear() {

@@ -171,6 +171,11 @@ public final class WebhookDispatcher implements AutoCloseable {
                 retries.sum(), dropped.sum(), Math.max(0, pending.get()), p[0], p[1], p[2], p[3]);
     }
 
+    /** Delivery response times since the previous call (or start), then starts afresh; counters are untouched. */
+    public LatencyRecorder.Snapshot latencySnapshotAndClear() {
+        return latency.snapshotAndClear();
+    }
+
     /** Forgets queued and scheduled payloads and zeroes the figures. */
     public void reset() {
         generation.incrementAndGet();

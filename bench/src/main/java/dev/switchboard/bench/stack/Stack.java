@@ -217,7 +217,11 @@ public final class Stack implements AutoCloseable {
         gateway.close();
         emulator.close();
         db.close();
-        deleteTree(dir);
+        if (System.getenv("SB_BENCH_KEEP") != null) {
+            System.err.println("kept (SB_BENCH_KEEP): " + dir); // the nodes' logs and the SQLite file, for a post-mortem
+        } else {
+            deleteTree(dir);
+        }
     }
 
     private static void deleteTree(Path dir) {

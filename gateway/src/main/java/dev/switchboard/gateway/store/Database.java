@@ -27,6 +27,7 @@ public final class Database implements AutoCloseable {
     private final SwitchboardConfig.Database config;
     /** Shared by this database's group-commit writers on SQLite (see GroupCommitWriter); null elsewhere. */
     private final java.util.concurrent.locks.Lock writeLock;
+    private final WalCheckpointer checkpointer;
 
     private Database(SwitchboardConfig.Database config) {
         this.config = config;
@@ -36,6 +37,7 @@ public final class Database implements AutoCloseable {
         }
         this.readers = new HikariDataSource(hikari(config, "switchboard-read", config.poolSize()));
         this.writeLock = dialect == Dialect.SQLITE ? new java.util.concurrent.locks.ReentrantLock(true) : null;
+        this.checkpointer = dialect == Dialect.SQLITE ? new WalCheckpointer(this::checkpointConnection) : null;
     }
 
     public static Database open(SwitchboardConfig.Database config) {
@@ -93,6 +95,14 @@ public final class Database implements AutoCloseable {
         }
     }
 
+    private Connection checkpointConnection() {
+        try {
+            return java.sql.DriverManager.getConnection(config.url(), props());
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot open the WAL checkpointer's connection", e);
+        }
+    }
+
     /** A new connection for a dedicated writer; the caller owns and closes it. */
     public Connection openWriterConnection() throws SQLException {
         Connection c = java.sql.DriverManager.getConnection(config.url(), props());
@@ -112,6 +122,7 @@ public final class Database implements AutoCloseable {
             p.setProperty("journal_mode", "WAL");
             p.setProperty("synchronous", "FULL");
             p.setProperty("busy_timeout", "10000");
+            p.setProperty("wal_autocheckpoint", "0"); // the WalCheckpointer does it, off the commit path
         } else {
             // The writers batch their inserts; one multi-row INSERT per batch instead of a
             // statement per row (only INSERT counts change, to SUCCESS_NO_INFO; no writer reads them).
@@ -143,6 +154,9 @@ public final class Database implements AutoCloseable {
 
     @Override
     public void close() {
+        if (checkpointer != null) {
+            checkpointer.close();
+        }
         readers.close();
     }
 }

@@ -41,7 +41,8 @@ import org.slf4j.LoggerFactory;
  * costs a fraction of an index-heavy update, and PostgreSQL's costs are not SQLite's), so the
  * writer measures what a row costs it (apply and flush, moving average) and sizes each
  * transaction to about {@link #TRANSACTION_BUDGET_NANOS} of work, between
- * {@link #MIN_ROWS} and the configured cap. Producers of bulk work size their ops with
+ * {@link #MIN_ROWS} and the configured cap. That holds where rows are the cost (SQLite, under
+ * its shared lock); on PostgreSQL time goes to round trips, so there the cap stands. Producers of bulk work size their ops with
  * {@link #rowBudget()} so that no single op outgrows it.
  *
  * <p><b>One SQLite file, several writers.</b> SQLite has one write lock per file. Writers that
@@ -71,7 +72,8 @@ public final class GroupCommitWriter implements AutoCloseable {
 
     private record Pending(WriteOp op, CompletableFuture<Void> done) {}
 
-    private static final long SLOW_NANOS = 500_000_000L;
+    /** Transactions slower than this are logged with their contents (system property to trace stalls). */
+    private static final long SLOW_NANOS = Long.getLong("switchboard.writer.slowMillis", 500) * 1_000_000L;
     /** Work per transaction the writer aims for: an express op waits at most about this long. */
     static final long TRANSACTION_BUDGET_NANOS = 4_000_000L;
     static final int MIN_ROWS = 16;
@@ -105,7 +107,7 @@ public final class GroupCommitWriter implements AutoCloseable {
         this.connections = connections;
         this.maxBatch = maxBatch;
         this.sharedLock = sharedLock;
-        this.rowBudget = Math.min(maxBatch, 500);
+        this.rowBudget = sharedLock == null ? maxBatch : Math.min(maxBatch, 500);
         this.queue = new ArrayBlockingQueue<>(queueCapacity);
         this.urgent = new ArrayBlockingQueue<>(queueCapacity);
         this.express = new ArrayBlockingQueue<>(queueCapacity);
@@ -266,6 +268,13 @@ public final class GroupCommitWriter implements AutoCloseable {
     }
 
     private void adaptBudget(List<Pending> batch, long workNanos) {
+        if (sharedLock == null) {
+            // Only where rows are the cost. On PostgreSQL a transaction's time is round trips,
+            // each waiting for a backend that competes for the same cores: smaller transactions
+            // only add round trips (measured: the budget fell to 16 rows at ~5 ms a row, and
+            // accepts slowed to a crawl), so there the configured cap stands.
+            return;
+        }
         int rows = 0;
         for (Pending p : batch) {
             rows += Math.max(1, p.op.rows());

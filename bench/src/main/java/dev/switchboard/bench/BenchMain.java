@@ -15,7 +15,7 @@ public final class BenchMain {
                               tenant B sends OTPs: OTP latency baseline vs loaded, accept rate, ceiling use, gateway CPU
                               --db sqlite|jdbc:postgresql://127.0.0.1:5432/ANY (a fresh sb_bench_* database is created
                               and dropped)  --messages 20000  --concurrency 128  --ceiling 200  --otp-interval-ms 200
-                              --baseline-seconds 10  --warmup-seconds 2  --latency-ms 0  --jitter-ms 0
+                              --baseline-seconds 10  --warmup-seconds 2  --warm-messages 0  --latency-ms 0  --jitter-ms 0
                               --gateway-jvm-opts "-Xmx256m ..."  --gateway-jar gateway/target/switchboard.jar  --out FILE.json
               peak            same processes; 3 numbers at --ceiling 1000, open-loop --rate 3000 sends/s for --seconds 60,
                               3 statuses per send: achieved sends/s, statuses/s, journal backlog and apply lag, gateway CPU

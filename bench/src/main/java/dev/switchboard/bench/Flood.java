@@ -36,8 +36,15 @@ final class Flood {
     private final AtomicLong lastEndNanos = new AtomicLong(Long.MIN_VALUE);
     private volatile String sampleRefusal;
     private final List<Thread> workers = new ArrayList<>();
+    private final long firstRecipient;
 
     Flood(FacadeClient client, List<String> numbers, String apiKey, String template, int messages) {
+        this(client, numbers, apiKey, template, messages, 0);
+    }
+
+    /** {@code recipientOffset}: where this flood's recipients start, so two floods never share one. */
+    Flood(FacadeClient client, List<String> numbers, String apiKey, String template, int messages, long recipientOffset) {
+        this.firstRecipient = FIRST_RECIPIENT + recipientOffset;
         this.client = client;
         this.numbers = numbers;
         this.apiKey = apiKey;
@@ -54,7 +61,7 @@ final class Flood {
 
     private void work() {
         for (int i; (i = next.getAndIncrement()) < messages; ) {
-            String to = Long.toString(FIRST_RECIPIENT + i);
+            String to = Long.toString(firstRecipient + i);
             byte[] body = ("{\"messaging_product\":\"whatsapp\",\"to\":\"" + to + "\",\"type\":\"template\",\"template\":{\"name\":\""
                     + template + "\",\"language\":{\"code\":\"en_US\"},\"components\":[{\"type\":\"body\",\"parameters\":["
                     + "{\"type\":\"text\",\"text\":\"" + (10 + i % 60) + "%\"}]}]}}").getBytes(StandardCharsets.UTF_8);

@@ -98,10 +98,14 @@ public final class Switchboard implements AutoCloseable {
         Intake intake = new Intake(tenancy, messages, sendWriter, outbound, new PayloadValidator(templates, windows), metrics,
                 json, clock);
         HttpIo io = new HttpIo(json);
-        // The webhook path has its own writer (and so its own connection and queue): a storm of
-        // statuses cannot delay an accept, and a flood of accepts cannot delay a webhook ack.
-        this.webhookWriter = new GroupCommitWriter("webhooks", this::writerConnection, config.database().writerBatch(), 200_000,
-                db.writeLock());
+        // On PostgreSQL the webhook path has its own writer (and so its own connection and
+        // queue): a storm of statuses cannot delay an accept, nor a flood of accepts an ack. On
+        // SQLite every writer takes the same file lock and every commit is an fsync, so separate
+        // writers only queued their commits (and their fsyncs) behind one another — an OTP's
+        // claim could wait for three. There one writer serves both paths: journal appends go
+        // urgent, ahead of bulk accepts and status application, and one fsync covers them all.
+        this.webhookWriter = db.writeLock() != null ? sendWriter
+                : new GroupCommitWriter("webhooks", this::writerConnection, config.database().writerBatch(), 200_000, null);
         WebhookJournal journal = new WebhookJournal(jdbc, clock);
         this.appSecrets = new AppSecrets(jdbc, cipher, config.webhooks().appSecret(), clock);
         WebhookIngest ingest = new WebhookIngest(appSecrets, config.webhooks().verifyToken(), webhookWriter,

@@ -23,8 +23,9 @@ import java.util.concurrent.CompletionException;
  *
  * <p>A POST is checked against {@code X-Hub-Signature-256} over the raw bytes (constant-time),
  * with the global app secret or a channel's own ({@link AppSecrets}; the journal records which),
- * appended to the journal through the webhook path's own group-commit writer, and answered 200
- * only after that commit. Nothing is parsed or processed inline: the {@link JournalProcessor}
+ * appended to the journal through the webhook path's group-commit writer as an urgent op (its
+ * own writer on PostgreSQL, the node's one writer on SQLite), and answered 200 only after that
+ * commit. Nothing is parsed or processed inline: the {@link JournalProcessor}
  * does that in batches, so the acknowledgement stays in milliseconds whatever the payload.
  */
 public final class WebhookIngest implements HttpService {
@@ -87,7 +88,7 @@ public final class WebhookIngest implements HttpService {
             return;
         }
         try {
-            writer.submit(journal.append(new String(body, StandardCharsets.UTF_8), signer)).join();
+            writer.submitUrgent(journal.append(new String(body, StandardCharsets.UTF_8), signer)).join();
         } catch (CompletionException e) {
             // Not journaled: a non-200 makes Meta deliver it again, so nothing is lost.
             io.problem(res, 503, "journal_unavailable", "Webhook not stored; retry");

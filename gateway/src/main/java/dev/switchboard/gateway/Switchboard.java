@@ -57,6 +57,7 @@ public final class Switchboard implements AutoCloseable {
     private final Database db;
     private final GroupCommitWriter sendWriter;
     private final GroupCommitWriter acceptWriter;
+    private final GroupCommitWriter expressWriter;
     private final GroupCommitWriter webhookWriter;
     private final JournalProcessor webhookProcessor;
     private final EventLog events;
@@ -93,7 +94,10 @@ public final class Switchboard implements AutoCloseable {
         SendPathMetrics metrics = new SendPathMetrics(registry);
         this.templates = new TemplateCatalog(config.upstream().baseUrl(), config.upstream().apiVersion(), tenancy, jdbc, json, clock);
         this.audience = new Audience(jdbc, clock);
-        this.outbound = new Outbound(config.sending(), messages, sendWriter, client, tenancy, metrics,
+        // PostgreSQL: the HIGH lane's claims and settlements on a connection of their own (see Dispatch).
+        this.expressWriter = db.writeLock() != null ? sendWriter
+                : new GroupCommitWriter("express", this::writerConnection, config.database().writerBatch(), 200_000, null);
+        this.outbound = new Outbound(config.sending(), messages, sendWriter, expressWriter, client, tenancy, metrics,
                 new AudienceGate(audience, templates), events, clock);
         ServiceWindows windows = new ServiceWindows(jdbc);
         // On PostgreSQL accepts get a writer (and connection) of their own: their inserts never
@@ -235,6 +239,7 @@ public final class Switchboard implements AutoCloseable {
         delivery.close();
         archive.close();
         acceptWriter.close();
+        expressWriter.close();
         sendWriter.close();
         webhookWriter.close();
         client.close();

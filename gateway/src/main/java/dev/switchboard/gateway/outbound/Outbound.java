@@ -45,8 +45,8 @@ public final class Outbound implements AutoCloseable {
     /** Queued messages per "channel|lane" and per tenant, counted in storage every few seconds. */
     private final Map<String, Long> storedDepth = new ConcurrentHashMap<>();
 
-    public Outbound(SwitchboardConfig.Sending config, MessageStore store, GroupCommitWriter writer, CloudApiClient client,
-                    Tenancy tenancy, SendPathMetrics metrics, SendGate gate, EventLog events, Clock clock) {
+    public Outbound(SwitchboardConfig.Sending config, MessageStore store, GroupCommitWriter writer, GroupCommitWriter expressWriter,
+                    CloudApiClient client, Tenancy tenancy, SendPathMetrics metrics, SendGate gate, EventLog events, Clock clock) {
         CircuitBreakerRegistry breakers = CircuitBreakerRegistry.of(CircuitBreakerConfig.custom()
                 .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
                 .slidingWindowSize(Math.max(config.breakerFailureThreshold() * 2, 10))
@@ -56,7 +56,7 @@ public final class Outbound implements AutoCloseable {
                 .permittedNumberOfCallsInHalfOpenState(3)
                 .build());
         RetryPolicy retry = new RetryPolicy(config.retryBase(), config.retryCap(), config.maxAttempts(), config.retryBudgetRatio());
-        this.ctx = new OutboundContext(config, store, writer, client, tenancy, retry, breakers, metrics, gate, events, clock);
+        this.ctx = new OutboundContext(config, store, writer, expressWriter, client, tenancy, retry, breakers, metrics, gate, events, clock);
         for (String rule : config.inFlightPolicy()) {
             String[] kv = rule.split("=");
             resendInFlight.put(Lane.valueOf(kv[0].trim().toUpperCase(Locale.ROOT)),

@@ -8,11 +8,16 @@ import dev.switchboard.gateway.tenancy.Tenancy;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import java.time.Clock;
 
-/** What every channel worker shares: storage, the writer, the provider client, policies, meters. */
+/**
+ * What every channel worker shares: storage, the writers, the provider client, policies, meters.
+ * {@code expressWriter} takes the HIGH lane's claims and settlements (on SQLite it is
+ * {@code writer} itself, where its express queue does the job).
+ */
 record OutboundContext(
         SwitchboardConfig.Sending config,
         MessageStore store,
         GroupCommitWriter writer,
+        GroupCommitWriter expressWriter,
         CloudApiClient client,
         Tenancy tenancy,
         RetryPolicy retryPolicy,

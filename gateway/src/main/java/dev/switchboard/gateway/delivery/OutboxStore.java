@@ -31,6 +31,12 @@ import java.util.function.IntConsumer;
  * dead-lettered changes nothing.
  */
 final class OutboxStore {
+    // Guards by id bind their state rather than naming it: a literal state lets PostgreSQL plan
+    // a scan of the (tenant, state, id) or (state, dead_at) index instead of the primary key
+    // while the table is small, and a server-side prepared statement keeps that plan.
+    private static final String PENDING = "PENDING";
+    private static final String DEAD = "DEAD";
+
     static final String CONSUMER = "delivery";
     private static final String COLUMNS = "id, tenant_id, event_id, state, conversation, kind, field, waba_id, channel_id,"
             + " display_phone_number, status, item, attempts, next_attempt_at, created_at, last_attempt_at, last_http_status,"
@@ -130,8 +136,9 @@ final class OutboxStore {
             @Override
             public void apply(Batches b) throws SQLException {
                 for (OutboxRow r : rows) {
-                    PreparedStatement ps = b.batch("DELETE FROM webhook_deliveries WHERE id=? AND state='PENDING'");
+                    PreparedStatement ps = b.batch("DELETE FROM webhook_deliveries WHERE id=? AND state=?");
                     ps.setLong(1, r.id());
+                    ps.setString(2, PENDING);
                     ps.addBatch();
                 }
             }
@@ -151,9 +158,9 @@ final class OutboxStore {
     WriteOp failed(List<OutboxRow> rows, long now, Integer httpStatus, String error, long retryAt, long deadCutoff,
                    IntConsumer dead) {
         String retry = "UPDATE webhook_deliveries SET attempts=attempts+1, last_attempt_at=?, last_http_status=?, last_error=?,"
-                + " next_attempt_at=? WHERE id=? AND state='PENDING'";
+                + " next_attempt_at=? WHERE id=? AND state=?";
         String kill = "UPDATE webhook_deliveries SET attempts=attempts+1, last_attempt_at=?, last_http_status=?, last_error=?,"
-                + " state='DEAD', dead_at=? WHERE id=? AND state='PENDING'";
+                + " state='DEAD', dead_at=? WHERE id=? AND state=?";
         return new CountingOp(rows.size(), dead) {
             @Override
             public void apply(Batches b) throws SQLException {
@@ -170,6 +177,7 @@ final class OutboxStore {
                     ps.setString(3, error);
                     ps.setLong(4, expired ? now : retryAt);
                     ps.setLong(5, r.id());
+                    ps.setString(6, PENDING);
                     ps.addBatch();
                 }
             }
@@ -185,9 +193,10 @@ final class OutboxStore {
                 for (long id : ids) {
                     PreparedStatement ps = b.batch("UPDATE webhook_deliveries SET state='DEAD', dead_at=?,"
                             + " last_error=COALESCE(last_error, 'not delivered before the horizon passed')"
-                            + " WHERE id=? AND state='PENDING'", this::count);
+                            + " WHERE id=? AND state=?", this::count);
                     ps.setLong(1, now);
                     ps.setLong(2, id);
+                    ps.setString(3, PENDING);
                     ps.addBatch();
                 }
             }
@@ -277,8 +286,9 @@ final class OutboxStore {
                 ins.addBatch();
             }
             for (OutboxRow r : dead) {
-                PreparedStatement del = b.batch("DELETE FROM webhook_deliveries WHERE id=? AND state='DEAD'");
+                PreparedStatement del = b.batch("DELETE FROM webhook_deliveries WHERE id=? AND state=?");
                 del.setLong(1, r.id());
+                del.setString(2, DEAD);
                 del.addBatch();
             }
             replayed.accept(dead.size());

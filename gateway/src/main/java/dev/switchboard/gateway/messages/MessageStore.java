@@ -27,8 +27,12 @@ public final class MessageStore {
             + " VALUES (?,?,?,?,?,?,?,'QUEUED',?,?,?,?,?,0,0,?,?)";
     private static final String INSERT_IDEMPOTENCY =
             "INSERT INTO idempotency_keys (tenant_id, idem_key, request_hash, response, created_at) VALUES (?,?,?,?,?)";
+    // Guards name their states as parameters, not literals: a literal 'QUEUED' lets PostgreSQL
+    // match the partial queue indexes, and a plan made while the table was small (a server-side
+    // prepared statement keeps it) then scanned every queued row on each claim instead of one
+    // primary-key probe — measured as ~5 ms per claim, most of PostgreSQL's CPU under a flash sale.
     private static final String MARK_SENDING = "UPDATE messages SET state='SENDING', sending_at=?, attempts=attempts+1"
-            + " WHERE id=? AND state='QUEUED'";
+            + " WHERE id=? AND state=?";
     // One statement per op so consecutive sends share one JDBC batch (a second statement per op
     // would alternate and cost a round trip per row). A status webhook may already have moved the
     // row past SENT: then only the wamid is filled in.
@@ -39,10 +43,12 @@ public final class MessageStore {
             + " state = CASE WHEN state IN ('SENDING','QUEUED') THEN 'SENT' ELSE state END,"
             + " wamid = COALESCE(wamid, ?) WHERE id=?";
     private static final String MARK_RETRY = "UPDATE messages SET state='QUEUED', next_attempt_at=?, last_error_code=?, last_error=?"
-            + " WHERE id=? AND state='SENDING'";
+            + " WHERE id=? AND state=?";
     private static final String MARK_FAILED = "UPDATE messages SET state='FAILED', failed_at=?, last_error_code=?, last_error=?,"
-            + " dead_lettered=? WHERE id=? AND state IN ('QUEUED','SENDING')";
-    private static final String MARK_EXPIRED = "UPDATE messages SET state='EXPIRED', expired_at=? WHERE id=? AND state IN ('QUEUED','SENDING')";
+            + " dead_lettered=? WHERE id=? AND state IN (?,?)";
+    private static final String MARK_EXPIRED = "UPDATE messages SET state='EXPIRED', expired_at=? WHERE id=? AND state IN (?,?)";
+    private static final String QUEUED = MessageState.QUEUED.name();
+    private static final String SENDING = MessageState.SENDING.name();
     private static final String SELECT = "SELECT * FROM messages";
 
     private final Jdbc jdbc;
@@ -118,6 +124,7 @@ public final class MessageStore {
                 PreparedStatement ps = b.batch(MARK_SENDING, count);
                 ps.setLong(1, now);
                 ps.setString(2, m.id());
+                ps.setString(3, QUEUED);
                 ps.addBatch();
             }
 
@@ -141,7 +148,7 @@ public final class MessageStore {
     public WriteOp markRetry(String id, long nextAttemptAt, int code, String error) {
         return b -> {
             PreparedStatement ps = b.batch(MARK_RETRY);
-            Jdbc.bind(ps, nextAttemptAt, code, truncate(error), id);
+            Jdbc.bind(ps, nextAttemptAt, code, truncate(error), id, SENDING);
             ps.addBatch();
         };
     }
@@ -149,7 +156,7 @@ public final class MessageStore {
     public WriteOp markFailed(String id, int code, String error, boolean deadLetter, long now) {
         return b -> {
             PreparedStatement ps = b.batch(MARK_FAILED);
-            Jdbc.bind(ps, now, code, truncate(error), deadLetter ? 1 : 0, id);
+            Jdbc.bind(ps, now, code, truncate(error), deadLetter ? 1 : 0, id, QUEUED, SENDING);
             ps.addBatch();
         };
     }
@@ -157,7 +164,7 @@ public final class MessageStore {
     public WriteOp markExpired(String id, long now) {
         return b -> {
             PreparedStatement ps = b.batch(MARK_EXPIRED);
-            Jdbc.bind(ps, now, id);
+            Jdbc.bind(ps, now, id, QUEUED, SENDING);
             ps.addBatch();
         };
     }
@@ -171,8 +178,8 @@ public final class MessageStore {
             public void apply(Batches b) throws SQLException {
                 updated = 0;
                 PreparedStatement ps = b.batch("UPDATE messages SET state='CANCELLED', cancelled_at=? WHERE tenant_id=? AND id=?"
-                        + " AND state='QUEUED'", n -> updated = n);
-                Jdbc.bind(ps, now, tenantId, id);
+                        + " AND state=?", n -> updated = n);
+                Jdbc.bind(ps, now, tenantId, id, QUEUED);
                 ps.addBatch();
             }
 

@@ -39,6 +39,10 @@ final class Endpoints {
         return byTenant.get(tenantId);
     }
 
+    boolean any() {
+        return !byTenant.isEmpty();
+    }
+
     Iterable<WebhookEndpoint> all() {
         return byTenant.values();
     }

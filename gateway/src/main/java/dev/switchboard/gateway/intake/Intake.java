@@ -133,13 +133,27 @@ public final class Intake {
         String response = render.apply(accepted);
         MessageStore.IdempotencyRecord record = idem == null ? null
                 : new MessageStore.IdempotencyRecord(tenant.id(), idem[0], idem[1], response, now);
+        // A lone HIGH-lane message whose channel could send it this instant is written already
+        // claimed, so it leaves right after this one commit instead of a second (its claim).
+        java.util.Set<String> claimed = messages.size() == 1 && messages.get(0).lane() == Lane.HIGH
+                && outbound.tryClaimNow(messages.get(0).queued(0)) ? java.util.Set.of(messages.get(0).id()) : java.util.Set.of();
         try {
             // HIGH-lane accepts jump the writer's queue: a login code must not wait behind a
             // flood of marketing batches to become durable.
-            WriteOp op = store.accept(messages, record, outbound::enqueue);
+            WriteOp op = store.accept(messages, record, claimed,
+                    q -> {
+                        if (claimed.contains(q.id())) {
+                            outbound.sendClaimed(q);
+                        } else {
+                            outbound.enqueue(q);
+                        }
+                    });
             boolean urgent = messages.stream().anyMatch(m -> m.lane() == Lane.HIGH);
             (urgent ? writer.submitExpress(op) : writer.submit(op)).join();
         } catch (CompletionException e) {
+            if (!claimed.isEmpty()) {
+                outbound.unclaim(messages.get(0).queued(0));
+            }
             if (e.getCause() instanceof GroupCommitWriter.Overloaded) {
                 metrics.rejected(tenant.id(), "overloaded");
                 throw Rejection.overloaded();

@@ -25,6 +25,10 @@ public final class MessageStore {
     private static final String INSERT = "INSERT INTO messages (id, tenant_id, channel_id, seq, lane, recipient, payload, state,"
             + " category, template_name, campaign_id, metadata, idempotency_key, attempts, dead_lettered, expires_at, accepted_at)"
             + " VALUES (?,?,?,?,?,?,?,'QUEUED',?,?,?,?,?,0,0,?,?)";
+    /** The same row already claimed: a HIGH-lane message its channel takes straight to sending. */
+    private static final String INSERT_CLAIMED = "INSERT INTO messages (id, tenant_id, channel_id, seq, lane, recipient, payload, state,"
+            + " category, template_name, campaign_id, metadata, idempotency_key, attempts, dead_lettered, expires_at, accepted_at,"
+            + " sending_at) VALUES (?,?,?,?,?,?,?,'SENDING',?,?,?,?,?,1,0,?,?,?)";
     private static final String INSERT_IDEMPOTENCY =
             "INSERT INTO idempotency_keys (tenant_id, idem_key, request_hash, response, created_at) VALUES (?,?,?,?,?)";
     // Guards name their states as parameters, not literals: a literal 'QUEUED' lets PostgreSQL
@@ -67,6 +71,17 @@ public final class MessageStore {
      * commit, {@code onCommitted} receives each message as queued, in sequence order.
      */
     public WriteOp accept(List<NewMessage> messages, IdempotencyRecord idem, Consumer<QueuedMessage> onCommitted) {
+        return accept(messages, idem, java.util.Set.of(), onCommitted);
+    }
+
+    /**
+     * Like {@link #accept(List, IdempotencyRecord, Consumer)}; the messages whose ids are in
+     * {@code claimed} are written already SENDING (attempt 1, claimed at acceptance): their
+     * channel took them straight to sending, so after a crash they are in-flight messages like
+     * any claimed one.
+     */
+    public WriteOp accept(List<NewMessage> messages, IdempotencyRecord idem, java.util.Set<String> claimed,
+                          Consumer<QueuedMessage> onCommitted) {
         return new WriteOp() {
             private final List<QueuedMessage> queued = new ArrayList<>(messages.size());
 
@@ -75,7 +90,8 @@ public final class MessageStore {
                 queued.clear();
                 for (NewMessage m : messages) {
                     long s = seq.incrementAndGet();
-                    PreparedStatement ps = b.batch(INSERT);
+                    boolean isClaimed = claimed.contains(m.id());
+                    PreparedStatement ps = b.batch(isClaimed ? INSERT_CLAIMED : INSERT);
                     ps.setString(1, m.id());
                     ps.setString(2, m.tenantId());
                     ps.setString(3, m.channelId());
@@ -90,6 +106,9 @@ public final class MessageStore {
                     ps.setString(12, m.idempotencyKey());
                     setLongOrNull(ps, 13, m.expiresAt() > 0 ? m.expiresAt() : null);
                     ps.setLong(14, m.acceptedAt());
+                    if (isClaimed) {
+                        ps.setLong(15, m.acceptedAt());
+                    }
                     ps.addBatch();
                     queued.add(m.queued(s));
                 }

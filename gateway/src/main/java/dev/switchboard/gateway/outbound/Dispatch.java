@@ -58,6 +58,11 @@ final class Dispatch {
         });
     }
 
+    /** Sends a message whose SENDING row was written with its accept (see ChannelWorker#tryClaimNow). */
+    void sendClaimed(QueuedMessage m) {
+        Thread.ofVirtual().name("send-" + m.id()).start(() -> send(m));
+    }
+
     /** The message's final write, followed by a {@code failed} event for the tenant's webhook. */
     private WriteOp andTellTenant(QueuedMessage m, WriteOp finalWrite, int code, String reason) {
         return b -> {

@@ -84,6 +84,29 @@ public final class Outbound implements AutoCloseable {
         }
     }
 
+    /**
+     * For a HIGH-lane message about to be accepted: true if its channel took it straight to
+     * sending ({@link ChannelWorker#tryClaimNow}); the accept must then write it SENDING and
+     * call {@link #sendClaimed} after its commit, or {@link #unclaim} if it fails.
+     */
+    public boolean tryClaimNow(QueuedMessage m) {
+        ChannelWorker w = workers.get(m.channelId());
+        boolean claimed = w != null && w.tryClaimNow(m);
+        if (claimed) {
+            ctx.metrics().claimedAtAccept(m.channelId());
+        }
+        return claimed;
+    }
+
+    /** Called after the accept of a message {@link #tryClaimNow} took commits (on the writer thread). */
+    public void sendClaimed(QueuedMessage m) {
+        workers.get(m.channelId()).sendClaimed(m);
+    }
+
+    public void unclaim(QueuedMessage m) {
+        workers.get(m.channelId()).unclaim(m);
+    }
+
     /** Holds a channel's marketing until {@code untilMillis} (Meta's 131048 spam rate limit). */
     public void pauseMarketing(String channelId, long untilMillis) {
         ChannelWorker w = workers.get(channelId);

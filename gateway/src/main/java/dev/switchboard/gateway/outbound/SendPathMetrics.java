@@ -50,6 +50,11 @@ public final class SendPathMetrics {
                 .tag("channel", channelId).tag("lane", lane.name()).tag("code", Integer.toString(code)).register(registry)).increment();
     }
 
+    /** A HIGH-lane message written SENDING with its accept: one commit fewer before it leaves. */
+    public void claimedAtAccept(String channelId) {
+        counter("switchboard_messages_claimed_at_accept", channelId, Lane.HIGH).increment();
+    }
+
     public void retried(String channelId, Lane lane) {
         counter("switchboard_messages_retried", channelId, lane).increment();
     }

@@ -159,6 +159,43 @@ class SendPathTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"sqlite", "postgres"})
+    void anOtpForAnIdleNumberIsClaimedWithItsAcceptAndOneWaitingBehindAPauseIsNot(String engine) {
+        db = TestDatabases.forEngine(engine, dir);
+        h = Harness.start(db.config(), dir, sending(), e -> { }, tenant("a", KEY_A, channel("6101", 50)));
+        String first = acceptOtp("15551230101");
+        assertThat(claimedAtAccept()).as("the idle number took the code straight to sending").isEqualTo(1.0);
+        Harness.await("first code sent", Duration.ofSeconds(15), () -> sentOrLater(first));
+
+        h.node.tenancy().updateChannel("6101", null, null, null, null, "PAUSED", "test");
+        String second = acceptOtp("15551230102");
+        assertThat(claimedAtAccept()).as("a paused number cannot take it: it queues and is claimed as usual").isEqualTo(1.0);
+        h.node.tenancy().updateChannel("6101", null, null, null, null, "ACTIVE", null);
+        Harness.await("second code sent after the pause", Duration.ofSeconds(15), () -> sentOrLater(second));
+
+        assertThat(h.count("SELECT MAX(attempts) FROM messages")).as("one attempt each").isEqualTo(1);
+        assertThat(h.emulator.acceptedMessages("6101")).hasSize(2);
+    }
+
+    private String acceptOtp(String to) {
+        HttpResponse<String> r = h.post("/v1/messages", KEY_A, "{\"channel_id\":\"6101\",\"to\":\"" + to + "\","
+                + "\"type\":\"template\",\"template\":{\"name\":\"otp_code\",\"language\":{\"code\":\"en_US\"},"
+                + "\"components\":[{\"type\":\"body\",\"parameters\":[{\"type\":\"text\",\"text\":\"123456\"}]}]}}");
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(202);
+        assertThat(Harness.json(r).path("lane").asText()).isEqualTo("HIGH");
+        return Harness.json(r).path("id").asText();
+    }
+
+    private double claimedAtAccept() {
+        var c = h.node.registry().find("switchboard_messages_claimed_at_accept").counter();
+        return c == null ? 0 : c.count();
+    }
+
+    private boolean sentOrLater(String id) {
+        return List.of("SENT", "DELIVERED", "READ").contains(Harness.json(h.get("/v1/messages/" + id, KEY_A)).path("state").asText());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"sqlite", "postgres"})
     void transientServerErrorsAreRetriedWithBackoffUntilSent(String engine) {
         db = TestDatabases.forEngine(engine, dir);
         SwitchboardConfig.Sending s = new SwitchboardConfig.Sending(0, 0, 10, Duration.ofMillis(20), Duration.ofMillis(200), 1.0,

@@ -97,7 +97,8 @@ public final class Outbox implements AutoCloseable {
                   EventLog events, Tenancy tenancy, TokenCipher cipher, ObjectMapper json, MeterRegistry registry,
                   Clock clock) {
         // Its own writer (and so its own connection and queue): retries and acknowledgements of
-        // tenant POSTs never wait behind accepts or webhook storms, nor make them wait.
+        // tenant POSTs never wait behind accepts or webhook storms, nor make them wait. On SQLite
+        // it shares the file's write lock with the node's other writer (see GroupCommitWriter).
         this.writer = new GroupCommitWriter("delivery", writerConnections, writerBatch, 100_000, sharedWriteLock);
         OutboxStore store = new OutboxStore(jdbc);
         HttpClient client = HttpClient.newBuilder()

@@ -37,7 +37,9 @@ import org.slf4j.LoggerFactory;
  * </ul>
  * The picked message is claimed with a guarded QUEUED → SENDING write through the group-commit
  * writer, and sent on its own virtual thread once the claim commits; the number of sends in
- * flight is bounded. A failed send goes to {@code retries} (a priority queue by due time) and
+ * flight is bounded. A HIGH-lane message that could leave the instant it is accepted skips the
+ * queue: {@link #tryClaimNow} takes its slot before the accept, which then writes it SENDING,
+ * so an OTP waits for one commit instead of two. A failed send goes to {@code retries} (a priority queue by due time) and
  * re-enters the front of its lane when due.
  *
  * <p><b>Why per channel.</b> Queues per (number, lane) make fairness structural: a tenant's

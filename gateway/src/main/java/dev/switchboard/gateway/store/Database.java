@@ -15,11 +15,17 @@ import org.flywaydb.core.Flyway;
 /**
  * The connection pools and schema of one Switchboard database.
  *
- * <p>Reads share a HikariCP pool. Writes do not use it: each path (send, webhook) owns a
- * {@link GroupCommitWriter} with its own dedicated connection, so a storm on one path never
- * waits for pooled connections held by the other. On SQLite the file is opened in WAL mode so
- * readers never block the writer, with {@code synchronous=FULL} because a 2xx promises
- * durability; group commit is what keeps that affordable.
+ * <p>Reads share a HikariCP pool. Writes do not use it: they go through
+ * {@link GroupCommitWriter}s, each with a dedicated connection. How many depends on the engine.
+ * On PostgreSQL rows lock one by one, so writers whose rows never meet run side by side: accepts
+ * (inserts), the HIGH lane's claims and settlements, the rest of the send path with status
+ * application, the webhook journal, and the delivery outbox. On SQLite the file has one write
+ * lock and every commit is an fsync, so parallel writers would only queue their commits; there
+ * one writer serves the send and webhook paths (its queue classes keep OTPs and acks first), the
+ * delivery outbox's writer shares its {@link #writeLock() lock}, and a {@link WalCheckpointer}
+ * keeps checkpoints off the commit path. The SQLite file is opened in WAL mode so readers never
+ * block the writer, with {@code synchronous=FULL} because a 2xx promises durability; group
+ * commit is what keeps that affordable.
  */
 public final class Database implements AutoCloseable {
     private final Dialect dialect;

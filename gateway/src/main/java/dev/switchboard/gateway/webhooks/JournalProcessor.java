@@ -47,8 +47,10 @@ import org.slf4j.LoggerFactory;
  * <p>Effects and the journal's processed flags commit together, so a crash replays at most one
  * batch, harmlessly.
  *
- * <p><b>Which writer.</b> The journal is appended by the webhook path's own writer, so an ack
- * never waits for the send path. Applying statuses, though, goes through the writer that owns
+ * <p><b>Which writer.</b> The journal is appended by the webhook path's writer as urgent work
+ * (on PostgreSQL a writer of its own, so an ack never waits for the send path; on SQLite the
+ * node's one writer, where a separate one would only queue its fsync behind the others).
+ * Applying statuses goes through the writer that owns
  * the {@code messages} table (the send writer): two writers updating the same rows in different
  * orders deadlock on PostgreSQL (measured: every few seconds under load, each costing a
  * one-second deadlock timeout). One bulk op per journal batch keeps its share of that writer small.

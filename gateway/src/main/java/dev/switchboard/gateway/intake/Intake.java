@@ -60,7 +60,16 @@ public final class Intake {
     private final ObjectMapper json;
     private final Clock clock;
     private final Map<String, Bucket> ingress = new ConcurrentHashMap<>();
-    private final Cache<String, Long> queuedCounts = Caffeine.newBuilder().expireAfterWrite(Duration.ofSeconds(2)).build();
+    /**
+     * Queued messages per tenant for the admission cap: counted in storage at most every
+     * {@link #QUEUED_RECOUNT_MILLIS} and raised by each accept in between. (A cache that expired
+     * entries after their last write never recounted under a continuous flood, because every
+     * accept's increment was a write: the count could only grow.)
+     */
+    private final Map<String, QueuedCount> queuedCounts = new ConcurrentHashMap<>();
+    private static final long QUEUED_RECOUNT_MILLIS = 2_000;
+
+    private record QueuedCount(long count, long countedAt) {}
     private final Cache<String, String> sticky = Caffeine.newBuilder().maximumSize(1_000_000)
             .expireAfterAccess(Duration.ofDays(7)).build();
     private final Map<String, Object> idempotencyLocks = new ConcurrentHashMap<>();
@@ -167,7 +176,7 @@ public final class Intake {
             }
             throw e;
         }
-        queuedCounts.asMap().computeIfPresent(tenant.id(), (k, v) -> v + messages.size());
+        queuedCounts.computeIfPresent(tenant.id(), (k, v) -> new QueuedCount(v.count() + messages.size(), v.countedAt()));
         for (NewMessage m : messages) {
             metrics.accepted(tenant.id(), m.channelId(), m.lane(), 1);
         }
@@ -185,7 +194,9 @@ public final class Intake {
             metrics.rejected(tenant.id(), "rate_limited");
             throw Rejection.rateLimited(tenant.ingressPerSecond());
         }
-        long queued = queuedCounts.get(tenant.id(), store::countQueued);
+        long now = clock.millis();
+        long queued = queuedCounts.compute(tenant.id(), (k, v) -> v == null || now - v.countedAt() > QUEUED_RECOUNT_MILLIS
+                ? new QueuedCount(store.countQueued(k), now) : v).count();
         if (queued + n > tenant.maxQueued()) {
             metrics.rejected(tenant.id(), "queue_full");
             throw Rejection.queueFull(tenant.maxQueued());

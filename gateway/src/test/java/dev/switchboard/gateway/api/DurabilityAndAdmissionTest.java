@@ -133,6 +133,30 @@ class DurabilityAndAdmissionTest {
 
     @ParameterizedTest(name = "[{0}]")
     @ValueSource(strings = {"sqlite", "postgres"})
+    void theQueueCountIsRecountedWhileAcceptsKeepComing(String engine) throws InterruptedException {
+        TestDatabases.assumeAvailable(engine);
+        try (TestNodes.Node node = TestNodes.start(engine)) {
+            Resp t = node.http().post("/admin/tenants", ADMIN_TOKEN, "{\"name\":\"Steady\",\"max_queued\":5}");
+            String key = t.json().path("api_key").path("key").asText();
+            String phone = "889" + (System.nanoTime() % 1_000_000);
+            node.http().post("/admin/tenants/" + t.json().path("id").asText() + "/channels", ADMIN_TOKEN,
+                    "{\"phone_number_id\":\"" + phone + "\",\"waba_id\":\"w\",\"access_token\":\"tok\"}");
+            assertThat(node.http().patch("/admin/channels/" + phone, ADMIN_TOKEN, "{\"state\":\"PAUSED\"}").status()).isEqualTo(200);
+            // One message every 500 ms, each cancelled at once: the queue never holds more than
+            // one, so none may be refused. (A count that was only ever raised between recounts,
+            // and never recounted while accepts kept coming, refused the sixth.)
+            for (int i = 0; i < 12; i++) {
+                Resp r = node.http().post("/v1/messages", key, nativeText(phone, "1650555030" + (i % 10)));
+                assertThat(r.status()).as("accept %d: %s", i, r).isEqualTo(202);
+                String id = r.json().path("id").asText();
+                assertThat(node.http().post("/v1/messages/" + id + "/cancel", key, "{}").status()).isEqualTo(200);
+                Thread.sleep(500);
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "[{0}]")
+    @ValueSource(strings = {"sqlite", "postgres"})
     void concurrentRequestsWithOneIdempotencyKeyAcceptOneMessage(String engine) throws Exception {
         TestDatabases.assumeAvailable(engine);
         try (TestNodes.Node node = TestNodes.start(engine)) {

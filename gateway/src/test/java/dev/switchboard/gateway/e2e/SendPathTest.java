@@ -203,7 +203,9 @@ class SendPathTest {
         h = Harness.start(db.config(), dir, s, e -> e.faults(faults(0.4)), tenant("a", KEY_A, channel("7001", 100)));
         List<String> ids = acceptBatches(KEY_A, "7001", 200, 0, null, "hello_world", 0);
         Harness.await("all sent despite 5xx", Duration.ofSeconds(60),
-                () -> h.count("SELECT COUNT(*) FROM messages WHERE state IN ('SENT','DELIVERED','READ')") == ids.size());
+                () -> h.count("SELECT COUNT(*) FROM messages WHERE state IN ('SENT','DELIVERED','READ')") == ids.size(),
+                () -> h.states() + " breaker " + h.node.outbound().breakerState("7001") + " emulator accepted "
+                        + h.emulator.acceptedMessages("7001").size());
         assertThat(h.count("SELECT MAX(attempts) FROM messages")).isGreaterThan(1);
         assertThat(sendsPerMessage(h.emulator.acceptedMessages("7001")).values()).allMatch(n -> n == 1);
     }

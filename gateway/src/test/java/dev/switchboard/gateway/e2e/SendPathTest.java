@@ -206,6 +206,9 @@ class SendPathTest {
                 () -> h.count("SELECT COUNT(*) FROM messages WHERE state IN ('SENT','DELIVERED','READ')") == ids.size(),
                 () -> h.states() + " breaker " + h.node.outbound().breakerState("7001") + " emulator accepted "
                         + h.emulator.acceptedMessages("7001").size());
+        System.out.println(engine + " attempts: " + h.states() + " max " + h.count("SELECT MAX(attempts) FROM messages") + " sum "
+                + h.count("SELECT SUM(attempts) FROM messages") + " errors " + h.node.registry().find("switchboard_upstream_errors")
+                .counters().stream().map(c -> c.getId().getTag("code") + "=" + c.count()).toList());
         assertThat(h.count("SELECT MAX(attempts) FROM messages")).isGreaterThan(1);
         assertThat(sendsPerMessage(h.emulator.acceptedMessages("7001")).values()).allMatch(n -> n == 1);
     }

@@ -241,9 +241,12 @@ class SendPathTest {
         Harness.await("channel stopped", Duration.ofSeconds(15),
                 () -> h.node.tenancy().channel("9001").orElseThrow().state().equals("STOPPED"));
         assertThat(h.node.tenancy().channel("9001").orElseThrow().stateReason()).contains("190");
-        JsonNode m = Harness.json(h.get("/v1/messages/" + ids.get(0), KEY_A));
-        assertThat(m.path("state").asText()).isEqualTo("QUEUED");
-        assertThat(m.path("last_error").path("code").asInt()).isEqualTo(190);
+        // The channel is stopped before the message's own write (back to QUEUED) commits: wait
+        // for that outcome rather than assume the order.
+        Harness.await("message back in the queue with the 190", Duration.ofSeconds(15), () -> {
+            JsonNode m = Harness.json(h.get("/v1/messages/" + ids.get(0), KEY_A));
+            return m.path("state").asText().equals("QUEUED") && m.path("last_error").path("code").asInt() == 190;
+        }, () -> Harness.json(h.get("/v1/messages/" + ids.get(0), KEY_A)).toString());
     }
 
     static Map<String, Integer> sendsPerMessage(List<AcceptedMessage> accepted) {

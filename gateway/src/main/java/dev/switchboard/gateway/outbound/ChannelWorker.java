@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
  * thread. Each turn the worker waits for the {@link NumberPacer} to grant a slot, then picks:
  * <ul>
  *   <li><em>strict priority</em> HIGH &gt; NORMAL &gt; LOW, except that a lower lane which has
- *       been passed over {@link #STARVATION_TURNS} times in a row gets the next slot — a
+ *       been passed over {@link LanePriority#STARVATION_TURNS} times in a row gets the next slot — a
  *       guaranteed share so marketing cannot starve forever behind service traffic;</li>
  *   <li><em>FIFO within a lane</em>, scanning a short way past the head only when the head's
  *       recipient is not sendable now (pair rate, pending retry, a send to it still in flight,
@@ -52,13 +52,12 @@ import org.slf4j.LoggerFactory;
  */
 final class ChannelWorker {
     private static final Logger LOG = LoggerFactory.getLogger(ChannelWorker.class);
-    static final int STARVATION_TURNS = 10;
     private static final int SCAN_LIMIT = 64;
 
     private final OutboundContext ctx;
     private final String channelId;
     private final LaneQueue[] lanes = new LaneQueue[Lane.values().length];
-    private final int[] passedOver = new int[Lane.values().length];
+    private final LanePriority priority = new LanePriority();
     private final PriorityQueue<QueuedMessage> retries =
             new PriorityQueue<>((a, b) -> Long.compare(a.notBefore(), b.notBefore()));
     private final Map<String, Integer> recipientsInRetry = new HashMap<>();
@@ -261,7 +260,7 @@ final class ChannelWorker {
                 return;
             } catch (RuntimeException e) {
                 LOG.error("channel {} scheduler error; continuing", channelId, e);
-                sleepQuietly(100);
+                java.util.concurrent.locks.LockSupport.parkNanos(100_000_000L); // an interrupt ends the loop at its next wait
             }
         }
     }
@@ -359,32 +358,14 @@ final class ChannelWorker {
     }
 
     private QueuedMessage pick(long nowMillis, long nowNanos) {
-        Lane[] order = laneOrder(nowMillis);
-        for (Lane lane : order) {
+        for (Lane lane : priority.order(marketingPausedUntilMillis <= nowMillis, lanes)) {
             QueuedMessage m = takeEligible(lanes[lane.ordinal()], nowMillis, nowNanos);
             if (m != null) {
-                for (Lane other : Lane.values()) {
-                    if (other.ordinal() > lane.ordinal() && !lanes[other.ordinal()].isEmpty()) {
-                        passedOver[other.ordinal()]++;
-                    }
-                }
-                passedOver[lane.ordinal()] = 0;
+                priority.picked(lane, lanes);
                 return m;
             }
         }
         return null;
-    }
-
-    /** Strict priority, except a lower lane passed over too often goes first once. */
-    private Lane[] laneOrder(long nowMillis) {
-        boolean lowAllowed = marketingPausedUntilMillis <= nowMillis;
-        if (passedOver[Lane.LOW.ordinal()] >= STARVATION_TURNS && lowAllowed && !lanes[Lane.LOW.ordinal()].isEmpty()) {
-            return new Lane[] {Lane.LOW, Lane.HIGH, Lane.NORMAL};
-        }
-        if (passedOver[Lane.NORMAL.ordinal()] >= STARVATION_TURNS && !lanes[Lane.NORMAL.ordinal()].isEmpty()) {
-            return lowAllowed ? new Lane[] {Lane.NORMAL, Lane.HIGH, Lane.LOW} : new Lane[] {Lane.NORMAL, Lane.HIGH};
-        }
-        return lowAllowed ? Lane.values() : new Lane[] {Lane.HIGH, Lane.NORMAL};
     }
 
     private QueuedMessage takeEligible(LaneQueue q, long nowMillis, long nowNanos) {
@@ -514,13 +495,5 @@ final class ChannelWorker {
     /** The request's response (or failure) arrived. */
     void released() {
         releases.complete();
-    }
-
-    private static void sleepQuietly(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 }

@@ -30,7 +30,7 @@ public final class BacklogHeap {
                 ? new SwitchboardConfig.Database("jdbc:sqlite:" + dir.resolve("sb.db"), null, null, 8, 0)
                 : new SwitchboardConfig.Database(dbUrl, a.getOrDefault("db-user", "postgres"), a.getOrDefault("db-password", ""), 8, 0);
         SwitchboardConfig cfg = new SwitchboardConfig(new SwitchboardConfig.Http("127.0.0.1", 0, 0, null), db,
-                new SwitchboardConfig.Security("bench", Base64.getEncoder().encodeToString(new byte[32]), dir.resolve("k").toString()),
+                new SwitchboardConfig.Security("bench", Base64.getEncoder().encodeToString(new byte[32]), dir.resolve("k").toString(), null),
                 new SwitchboardConfig.Upstream("http://127.0.0.1:9", "v23.0", Duration.ofSeconds(1), Duration.ofSeconds(1)),
                 SwitchboardConfig.Sending.defaults(), null, null, new SwitchboardConfig.Bootstrap(List.of(
                         new SwitchboardConfig.TenantSpec("shop", "Shop", "sk_shop", 1_000_000, 10_000_000L, List.of(new SwitchboardConfig.ChannelSpec(

@@ -16,11 +16,16 @@ public final class BenchMain {
                               --db sqlite|jdbc:postgresql://127.0.0.1:5432/ANY (a fresh sb_bench_* database is created
                               and dropped)  --messages 20000  --concurrency 128  --ceiling 200  --otp-interval-ms 200
                               --baseline-seconds 10  --warmup-seconds 2  --warm-messages 0  --latency-ms 0  --jitter-ms 0
+                              --inbound-share 0.3 (users write to the flooded numbers at that share of the ceiling)
+                              --hang-share 0.01 (that share of all sends hangs 30 s at the emulator, then fails)
                               --gateway-jvm-opts "-Xmx256m ..."  --gateway-jar gateway/target/switchboard.jar  --out FILE.json
               peak            same processes; 3 numbers at --ceiling 1000, open-loop --rate 3000 sends/s for --seconds 60,
                               3 statuses per send: achieved sends/s, statuses/s, journal backlog and apply lag, gateway CPU
                               --db, --latency-ms, --jitter-ms, --gateway-jvm-opts, --gateway-jar, --out as above;
                               --max-in-flight 1024
+              crash           same processes, webhooks on; the gateway is kill -9ed --kills 20 times at random moments
+                              of a --messages 20000 flood (--concurrency 32, --min-gap-ms 1500 --max-gap-ms 5000 between
+                              kills) and restarted on its database: lost, sent-twice and duplicate counts; --db as above
               backlog-heap    in-process: heap held by a paused backlog (--messages 1000000 --db ...)
               emulator        the emulator alone under load (--seconds --clients --numbers)
               webhook-ingest  in-process: webhook ack and apply throughput
@@ -37,6 +42,7 @@ public final class BenchMain {
         switch (args[0]) {
             case "flash-sale" -> FlashSale.main(rest);
             case "peak" -> Peak.main(rest);
+            case "crash" -> Crash.main(rest);
             case "backlog-heap" -> BacklogHeap.main(rest);
             case "emulator" -> dev.switchboard.bench.emulator.EmulatorLoad.main(rest);
             case "webhook-ingest" -> dev.switchboard.bench.webhooks.WebhookIngestBench.main(rest);

@@ -47,6 +47,7 @@ public final class FlashSale {
         int baselineSeconds = Integer.parseInt(a.getOrDefault("baseline-seconds", "10"));
         int warmupSeconds = Integer.parseInt(a.getOrDefault("warmup-seconds", "2"));
         int warmMessages = Integer.parseInt(a.getOrDefault("warm-messages", "0"));
+        double inboundShare = Double.parseDouble(a.getOrDefault("inbound-share", "0"));
         if (messages < 1 || concurrency < 1 || concurrency > 4096 || ceiling < 1 || ceiling > 1000 || otpInterval < 10
                 || baselineSeconds < 1 || baselineSeconds > 600 || warmupSeconds < 0 || warmupSeconds > 60
                 || warmMessages < 0 || warmMessages > 1_000_000) {
@@ -65,15 +66,15 @@ public final class FlashSale {
                 "setup.messages", messages);
         r.put("setup.concurrency", concurrency).put("setup.ceiling", ceiling).put("setup.otp_interval_ms", otpInterval)
                 .put("setup.baseline_seconds", baselineSeconds).put("setup.warmup_seconds", warmupSeconds)
-                .put("setup.warm_messages", warmMessages);
+                .put("setup.warm_messages", warmMessages).put("setup.inbound_share", inboundShare);
         r.add("OTP", String.format("HIGH text every %d ms; warm-up %d s, baseline %d s", otpInterval, warmupSeconds, baselineSeconds),
                 "setup.otp", "text, X-Priority: high, own number at 80 mps");
         r.add("emulator response latency", options.latencyMs() + " ms + 0.." + options.jitterMs() + " ms", "setup.latency_ms",
                 options.latencyMs());
-        r.put("setup.jitter_ms", options.jitterMs()).put("setup.gateway_jvm_opts", String.join(" ", options.gatewayJvmOpts()));
+        r.put("setup.jitter_ms", options.jitterMs()).put("setup.hang_share", options.hangShare()).put("setup.gateway_jvm_opts", String.join(" ", options.gatewayJvmOpts()));
         try (Stack s = Stack.start(options, List.of(shop, bank), List.of(promo))) {
             try {
-                run(s, r, shop, bank, messages, concurrency, ceiling, otpInterval, warmupSeconds, baselineSeconds, warmMessages);
+                run(s, r, shop, bank, messages, concurrency, ceiling, otpInterval, warmupSeconds, baselineSeconds, warmMessages, inboundShare);
             } catch (Exception | Error e) {
                 System.err.println(s.logTails());
                 throw e;
@@ -86,7 +87,8 @@ public final class FlashSale {
     }
 
     private static void run(Stack s, Report r, Stack.Tenant shop, Stack.Tenant bank, int messages, int concurrency, int ceiling,
-                            long otpInterval, int warmupSeconds, int baselineSeconds, int warmMessages) throws Exception {
+                            long otpInterval, int warmupSeconds, int baselineSeconds, int warmMessages, double inboundShare)
+            throws Exception {
         EmulatorControl emu = s.emulatorControl();
         long drainTimeout = messages * 1000L / ceiling + 60_000;
         try (FacadeClient client = s.facadeClient()) {
@@ -108,6 +110,8 @@ public final class FlashSale {
             floodStartMicros = nowMicros();
             Flood flood = new Flood(client, shop.numberIds(), shop.apiKey(), "promo", messages, warmMessages);
             flood.start(concurrency);
+            InboundLoad inbound = new InboundLoad(emu, shop.numberIds(), inboundShare * ceiling);
+            inbound.start(drainTimeout);
             System.out.printf("flood started: %,d messages; waiting for them at the emulator (at most %d s)%n", messages, drainTimeout / 1000);
             long t0 = System.nanoTime();
             boolean drained = false;
@@ -119,6 +123,7 @@ public final class FlashSale {
                 Thread.sleep(100);
             }
             long drainMillis = (System.nanoTime() - t0) / 1_000_000;
+            long inboundSent = inbound.stop();
             JsonNode floodAcks = emu.webhookLatencySnapshot();
             GatewayDb.Journal journalAtDrain = s.db().journal();
             otp.stop();
@@ -127,6 +132,12 @@ public final class FlashSale {
             CpuSnapshot cpu = CpuSnapshot.take(s).since(cpu0);
             JsonNode stats = emu.stats();
 
+            if (System.getProperty("dumpArrivals") != null) { // TEMPORARY
+                for (String id : shop.numberIds()) {
+                    java.nio.file.Files.writeString(Path.of(System.getProperty("dumpArrivals") + id + ".json"),
+                            EmulatorControl.get(s.emulatorBase() + "/_emulator/messages?phone_number_id=" + id + "&limit=1000000"));
+                }
+            }
             List<EmulatorControl.Arrival> otpArrivals = emu.arrivals("2101");
             OtpStream.Latencies base = otp.latencies(OtpStream.Phase.BASELINE, otpArrivals);
             OtpStream.Latencies loaded = otp.latencies(OtpStream.Phase.LOADED, otpArrivals);
@@ -155,7 +166,8 @@ public final class FlashSale {
             }
             r.add("drained at the emulator", drained ? String.format("yes, %.1f s after the flood's start", drainMillis / 1e3)
                     : "NO, gave up after " + drainMillis / 1000 + " s", "flood.drain_seconds", drained ? Report.round(drainMillis / 1e3) : -1);
-            String lanes = lanes(s.gatewayMetrics(), shop.numberIds());
+            String metrics = s.gatewayMetrics();
+            String lanes = lanes(metrics, shop.numberIds());
             r.add("gateway lanes of A's messages", lanes, "flood.lanes", lanes);
 
             r.heading("Ceilings during the drain (full seconds between A's first and last arrival per number)");
@@ -175,6 +187,13 @@ public final class FlashSale {
                 all429 += ns.path("rejectionsByCode").path("130429").asLong();
             }
             r.add("130429, all numbers", Long.toString(all429), "ceilings.rejections_130429", all429);
+            r.add("release window J at the end", perChannel(metrics, "switchboard_channel_arrival_jitter_ms", shop.numberIds()) + " ms",
+                    "ceilings.arrival_jitter_ms", perChannel(metrics, "switchboard_channel_arrival_jitter_ms", shop.numberIds()));
+            if (inboundShare > 0) {
+                double perNumber = inboundSent / 3.0 / Math.max(1, drainMillis / 1000.0);
+                r.add("inbound during the drain", String.format("%,d messages, %.1f/s per number (%.2f of the ceiling, counted by"
+                        + " the emulator in the same second)", inboundSent, perNumber, perNumber / ceiling), "ceilings.inbound_per_number", perNumber);
+            }
 
             r.heading("Gateway process, flood start → every status applied");
             long sent = EmulatorControl.acceptedAll(stats) - acceptedBefore;
@@ -237,6 +256,18 @@ public final class FlashSale {
     private static String acks(JsonNode snap) {
         return String.format("%.1f / %.1f / %.1f ms over %,d POSTs", snap.path("p50Millis").asDouble(), snap.path("p99Millis").asDouble(),
                 snap.path("maxMillis").asDouble(), snap.path("count").asLong());
+    }
+
+    /** "2001=25.0 2002=50.0 …": a per-channel gauge from the gateway's metrics. */
+    static String perChannel(String metrics, String gauge, List<String> channels) {
+        List<String> parts = new ArrayList<>();
+        Matcher m = Pattern.compile("(?m)^" + gauge + "\\{[^}]*channel=\"([^\"]*)\"[^}]*} (\\S+)$").matcher(metrics);
+        while (m.find()) {
+            if (channels.contains(m.group(1))) {
+                parts.add(m.group(1) + "=" + m.group(2));
+            }
+        }
+        return parts.isEmpty() ? "(no " + gauge + ")" : String.join(" ", parts);
     }
 
     /** "2001: LOW 6667; …" from {@code switchboard_messages_accepted_total{channel,lane}}, or a note when absent. */

@@ -6,10 +6,11 @@ import dev.switchboard.gateway.config.SwitchboardConfig;
 final class Banner {
     private Banner() {}
 
-    static String text(SwitchboardConfig config, Node node) {
+    /** {@code demo}: the bundled demo, whose made-up secrets are shown; any other node never prints one. */
+    static String text(SwitchboardConfig config, Node node, boolean demo) {
         String base = node.switchboard().baseUrl();
         SwitchboardConfig.TenantSpec tenant = config.bootstrap().tenants().isEmpty() ? null : config.bootstrap().tenants().get(0);
-        String key = tenant == null ? "<create one with POST /admin/tenants>" : tenant.apiKey();
+        String key = tenant == null ? "<create one with POST /admin/tenants>" : demo ? tenant.apiKey() : "<your tenant's API key>";
         String channel = tenant == null || tenant.channels().isEmpty() ? "<phone-number-id>" : tenant.channels().get(0).phoneNumberId();
         String version = config.upstream().apiVersion();
         StringBuilder sb = new StringBuilder();
@@ -21,7 +22,8 @@ final class Banner {
             sb.append("  Cloud API emulator ").append(node.emulator().baseUrl()).append("  (stats: ")
                     .append(node.emulator().baseUrl()).append("/_emulator/stats)\n");
         }
-        sb.append("  Admin token       ").append(config.security().adminToken()).append('\n');
+        sb.append("  Admin token       ").append(demo ? config.security().adminToken() : "(from your configuration; not printed)")
+                .append('\n');
         sb.append("  Demo API key      ").append(key).append("\n\n");
         sb.append("  Send a message (Cloud API format, Switchboard's base URL):\n\n");
         sb.append("    curl -s ").append(base).append('/').append(version).append('/').append(channel).append("/messages \\\n");

@@ -43,15 +43,15 @@ public final class Main {
         Node node;
         try {
             node = Node.start(config);
-        } catch (RuntimeException e) {
-            System.err.println("Switchboard could not start: " + e.getMessage());
+        } catch (RuntimeException | Error e) { // an Error too: a half-started node must not linger without its port
+            System.err.println("Switchboard could not start: " + e);
             org.slf4j.LoggerFactory.getLogger(Main.class).error("start-up failed", e);
             System.exit(1);
             return;
         }
         Runtime.getRuntime().addShutdownHook(new Thread(node::close, "shutdown"));
         if (demo || config.emulator().enabled()) {
-            System.out.println(Banner.text(config, node));
+            System.out.println(Banner.text(config, node, demo));
         }
         new CountDownLatch(1).await();
     }

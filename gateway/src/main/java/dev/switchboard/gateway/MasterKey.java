@@ -33,6 +33,14 @@ final class MasterKey {
             new SecureRandom().nextBytes(key);
             Path parent = file.toAbsolutePath().getParent();
             Files.createDirectories(parent);
+            // owner-only from its first byte: created with 0600 where the file system has POSIX
+            // permissions, so the key is never readable by others, not even for a moment
+            try {
+                Files.createFile(file, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                        java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+            } catch (UnsupportedOperationException notPosix) {
+                Files.createFile(file);
+            }
             Files.writeString(file, Base64.getEncoder().encodeToString(key));
             return key;
         } catch (IOException e) {

@@ -29,6 +29,7 @@ import dev.switchboard.gateway.store.Database;
 import dev.switchboard.gateway.store.GroupCommitWriter;
 import dev.switchboard.gateway.store.Jdbc;
 import dev.switchboard.gateway.tenancy.AppSecrets;
+import dev.switchboard.gateway.tenancy.NumberFacts;
 import dev.switchboard.gateway.tenancy.Tenancy;
 import dev.switchboard.gateway.tenancy.TokenCipher;
 import dev.switchboard.gateway.webhooks.JournalProcessor;
@@ -68,6 +69,8 @@ public final class Switchboard implements AutoCloseable {
     private final Tenancy tenancy;
     private final Outbound outbound;
     private final TemplateCatalog templates;
+    private final NumberFacts numberFacts;
+    private final OpsApi ops;
     private final MessageStore messages;
     private final PrometheusMeterRegistry registry;
     private final ArchiveModule archive;
@@ -93,6 +96,7 @@ public final class Switchboard implements AutoCloseable {
         this.events = new EventLog(jdbc);
         SendPathMetrics metrics = new SendPathMetrics(registry);
         this.templates = new TemplateCatalog(config.upstream().baseUrl(), config.upstream().apiVersion(), tenancy, jdbc, json, clock);
+        this.numberFacts = new NumberFacts(config.upstream().baseUrl(), config.upstream().apiVersion(), tenancy, json);
         this.audience = new Audience(jdbc, clock);
         // PostgreSQL: the HIGH lane's claims and settlements on a connection of their own (see Dispatch).
         this.expressWriter = db.writeLock() != null ? sendWriter
@@ -107,7 +111,8 @@ public final class Switchboard implements AutoCloseable {
         // does everything (see webhookWriter below).
         this.acceptWriter = db.writeLock() != null ? sendWriter
                 : new GroupCommitWriter("accept", this::writerConnection, config.database().writerBatch(), 200_000, null);
-        Intake intake = new Intake(tenancy, messages, acceptWriter, outbound, new PayloadValidator(templates, windows), metrics,
+        Intake intake = new Intake(tenancy, messages, acceptWriter, outbound, new PayloadValidator(templates, windows,
+                new PayloadValidator.Policy(config.sending().unknownWindowGrace(), config.sending().refuseMarketingToUs())), metrics,
                 json, clock);
         HttpIo io = new HttpIo(json);
         // On PostgreSQL the webhook path has its own writer (and so its own connection and
@@ -122,7 +127,7 @@ public final class Switchboard implements AutoCloseable {
         this.appSecrets = new AppSecrets(jdbc, cipher, config.webhooks().appSecret(), clock);
         WebhookIngest ingest = new WebhookIngest(appSecrets, config.webhooks().verifyToken(), webhookWriter,
                 journal, io, config.webhooks().maxBodyBytes(), registry);
-        OpsApi ops = new OpsApi(db, sendWriter, registry);
+        this.ops = new OpsApi(db, sendWriter, registry, config.security().metricsToken());
         // Delivery path: tenants' webhook endpoints and the outbox that forwards events to them.
         this.delivery = new Outbox(config.delivery(), config.database().writerBatch(), this::writerConnection, db.writeLock(), jdbc, events,
                 tenancy, cipher, json, registry, clock);
@@ -132,9 +137,10 @@ public final class Switchboard implements AutoCloseable {
         this.server = WebServer.builder()
                 .host(config.http().host())
                 .port(config.http().port())
-                .maxPayloadSize(Math.max(maxBody, config.webhooks().maxBodyBytes()) * NATIVE_BODY_FACTOR)
+                .maxPayloadSize(Math.max(maxBody * NATIVE_BODY_FACTOR, config.webhooks().maxBodyBytes()))
                 .routing(r -> r
                         .addFilter(new CorrelationFilter())
+                        .addFilter(ops.drainingGate())
                         .register("/", ops)
                         .register("/v1/audience", new AudienceApi(tenancy, audience, sendWriter, io, clock))
                         .register("/v1", new NativeApi(tenancy, intake, messages, sendWriter, io, maxBody * NATIVE_BODY_FACTOR, clock))
@@ -150,7 +156,9 @@ public final class Switchboard implements AutoCloseable {
         tenancy.onChannelChange(c -> CompletableFuture.runAsync(() -> templates.sync(c)));
         this.webhookProcessor = new JournalProcessor(journal, sendWriter, jdbc, tenancy, events, templates, outbound, audience, windows,
                 appSecrets, json, clock, registry);
+        outbound.evidenceFrom(webhookProcessor::backlog);
         outbound.start();
+        numberFacts.start();
         delivery.start();
         archive.start();
         server.start();
@@ -218,6 +226,10 @@ public final class Switchboard implements AutoCloseable {
         return delivery;
     }
 
+    public NumberFacts numberFacts() {
+        return numberFacts;
+    }
+
     public TemplateCatalog templates() {
         return templates;
     }
@@ -231,9 +243,16 @@ public final class Switchboard implements AutoCloseable {
         return registry;
     }
 
+    /**
+     * A graceful stop (SIGTERM, or a test): readiness turns 503 and new requests get 503, the
+     * sends already on their way finish and settle (up to {@code sending.drainTimeout}), the
+     * writers flush what they hold, and only then does the listener close.
+     */
     @Override
     public void close() {
-        server.stop();
+        ops.markDraining();
+        outbound.drain(config.sending().drainTimeout());
+        numberFacts.close();
         outbound.close();
         webhookProcessor.close();
         delivery.close();
@@ -242,6 +261,7 @@ public final class Switchboard implements AutoCloseable {
         expressWriter.close();
         sendWriter.close();
         webhookWriter.close();
+        server.stop();
         client.close();
         db.close();
     }

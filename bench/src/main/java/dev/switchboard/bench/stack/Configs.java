@@ -24,13 +24,16 @@ final class Configs {
      * about throughput, not tiers), the service window not enforced (OTPs are free-form texts to
      * fresh recipients), three statuses per send (sent, delivered, read), batched per number.
      */
-    static ObjectNode emulator(int port, int gatewayPort, String appSecret, long latencyMs, long jitterMs,
+    static ObjectNode emulator(int port, int gatewayPort, String appSecret, long latencyMs, long jitterMs, double hangShare,
                                List<Stack.Tenant> tenants, List<Stack.Template> templates) {
         ObjectNode root = JSON.createObjectNode();
         root.put("host", "127.0.0.1").put("port", port).put("appSecret", appSecret)
                 .put("webhookUrl", "http://127.0.0.1:" + gatewayPort + "/webhooks/whatsapp")
                 .put("enforceServiceWindow", false).put("seed", 42).put("defaultTier", "TIER_UNLIMITED")
                 .put("responseLatencyMs", latencyMs).put("responseJitterMs", jitterMs);
+        if (hangShare > 0) {
+            root.putObject("faults").put("hangProbability", hangShare).put("hangDurationMs", 30_000);
+        }
         ArrayNode numbers = root.putArray("numbers");
         for (Stack.Tenant t : tenants) {
             for (Stack.Number n : t.numbers()) {

@@ -65,6 +65,13 @@ public final class EmulatorControl {
         return out;
     }
 
+    /** A user's message to a number: the emulator sends its webhook and counts it in the number's second. */
+    public void inbound(String phoneNumberId, String from, String text) {
+        String body = JSON.createObjectNode().put("phone_number_id", phoneNumberId).put("from", from).put("body", text).toString();
+        send(HttpRequest.newBuilder(URI.create(base + "/_emulator/inbound")).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)));
+    }
+
     /** Webhook delivery response times since the previous call, then starts afresh. */
     public JsonNode webhookLatencySnapshot() {
         return json(send(HttpRequest.newBuilder(URI.create(base + "/_emulator/webhooks/latency/reset"))

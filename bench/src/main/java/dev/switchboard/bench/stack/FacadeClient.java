@@ -43,6 +43,11 @@ public final class FacadeClient implements AutoCloseable {
 
     /** Sends one message; {@code high} adds {@code X-Priority: high}. Keeps the body only when the send failed. */
     public Result send(String phoneNumberId, String apiKey, byte[] body, boolean high) {
+        return send(phoneNumberId, apiKey, body, high, false);
+    }
+
+    /** As {@link #send(String, String, byte[], boolean)}; {@code keepBody} keeps a 200's body too. */
+    public Result send(String phoneNumberId, String apiKey, byte[] body, boolean high, boolean keepBody) {
         String path = "/v23.0/" + phoneNumberId + "/messages";
         String auth = "Authorization: Bearer " + apiKey;
         String priority = high ? "X-Priority: high" : null;
@@ -59,7 +64,7 @@ public final class FacadeClient implements AutoCloseable {
                 long nanos = System.nanoTime() - t0;
                 idle.offerFirst(c);
                 return new Result(r.status(), startMicros, nanos,
-                        r.status() == 200 ? null : new String(r.body(), StandardCharsets.UTF_8));
+                        r.status() == 200 && !keepBody ? null : new String(r.body(), StandardCharsets.UTF_8));
             } catch (RawHttpConnection.ClosedException e) {
                 closeQuietly(c);
                 if (!reused || attempt > 0) {

@@ -184,6 +184,13 @@ public final class ProcessNode implements AutoCloseable {
         return 100;
     }
 
+    /** SIGKILL, as a crash would: no shutdown hook runs, nothing is flushed. Waits until it is gone. */
+    public void kill() throws InterruptedException {
+        LIVE.remove(this);
+        process.destroyForcibly();
+        process.waitFor(30, TimeUnit.SECONDS);
+    }
+
     /** SIGTERM, up to 10 s for a clean stop, then SIGKILL. */
     @Override
     public void close() {

@@ -51,12 +51,17 @@ public final class Stack implements AutoCloseable {
     }
 
     /** What the command line chooses: database, emulator latency, extra gateway JVM flags. */
-    public record Options(String db, long latencyMs, long jitterMs, List<String> gatewayJvmOpts, Path gatewayJar) {
+    /** {@code hangShare}: the share of sends the emulator holds for 30 s and then fails (a hung request). */
+    public record Options(String db, long latencyMs, long jitterMs, List<String> gatewayJvmOpts, Path gatewayJar, double hangShare) {
         public static Options from(Map<String, String> a) {
             String opts = a.getOrDefault("gateway-jvm-opts", "").trim();
+            double hang = Double.parseDouble(a.getOrDefault("hang-share", "0"));
+            if (hang < 0 || hang > 0.5) {
+                throw new IllegalArgumentException("hang-share 0..0.5");
+            }
             return new Options(a.getOrDefault("db", "sqlite"), Long.parseLong(a.getOrDefault("latency-ms", "0")),
                     Long.parseLong(a.getOrDefault("jitter-ms", "0")), opts.isEmpty() ? List.of() : List.of(opts.split("\\s+")),
-                    a.containsKey("gateway-jar") ? Path.of(a.get("gateway-jar")) : null);
+                    a.containsKey("gateway-jar") ? Path.of(a.get("gateway-jar")) : null, hang);
         }
     }
 
@@ -67,7 +72,9 @@ public final class Stack implements AutoCloseable {
     private final Path dir;
     private final GatewayDb db;
     private final ProcessNode emulator;
-    private final ProcessNode gateway;
+    private volatile ProcessNode gateway;
+    private List<String> gatewayArgs = List.of();
+    private int restarts;
     private final String emulatorBase;
     private final String gatewayBase;
     private final int gatewayPort;
@@ -96,7 +103,7 @@ public final class Stack implements AutoCloseable {
             int gatewayPort = freePort();
             Path emuConfig = dir.resolve("emulator.json");
             JSON.writerWithDefaultPrettyPrinter().writeValue(emuConfig.toFile(),
-                    Configs.emulator(emulatorPort, gatewayPort, APP_SECRET, o.latencyMs(), o.jitterMs(), tenants, templates));
+                    Configs.emulator(emulatorPort, gatewayPort, APP_SECRET, o.latencyMs(), o.jitterMs(), o.hangShare(), tenants, templates));
             Path gwConfig = dir.resolve("gateway.json");
             JSON.writerWithDefaultPrettyPrinter().writeValue(gwConfig.toFile(),
                     Configs.gateway(gatewayPort, emulatorPort, APP_SECRET, db, dir, tenants));
@@ -110,6 +117,7 @@ public final class Stack implements AutoCloseable {
             await(gw, "http://127.0.0.1:" + gatewayPort + "/health/ready");
             db.openProbe();
             Stack s = new Stack(dir, db, emu, gw, emulatorPort, gatewayPort);
+            s.gatewayArgs = List.copyOf(gwArgs);
             Runtime.getRuntime().addShutdownHook(s.hook);
             return s;
         } catch (Exception | Error e) {
@@ -175,6 +183,20 @@ public final class Stack implements AutoCloseable {
         throw new IllegalStateException("gateway/target/switchboard.jar not found; build first or pass --gateway-jar");
     }
 
+    /**
+     * {@code kill -9} the gateway and start it again on the same configuration and database,
+     * waiting until it is ready; returns how long it was down, in milliseconds.
+     */
+    public long killAndRestartGateway() throws Exception {
+        long t0 = System.nanoTime();
+        gateway.kill();
+        restarts++;
+        ProcessNode next = ProcessNode.startJava("gateway", gatewayArgs, dir, dir.resolve("gateway-" + restarts + ".log"));
+        gateway = next;
+        await(next, gatewayBase + "/health/ready");
+        return (System.nanoTime() - t0) / 1_000_000;
+    }
+
     public ProcessNode gateway() {
         return gateway;
     }
@@ -185,6 +207,10 @@ public final class Stack implements AutoCloseable {
 
     public GatewayDb db() {
         return db;
+    }
+
+    public String emulatorBase() {
+        return emulatorBase;
     }
 
     public EmulatorControl emulatorControl() {

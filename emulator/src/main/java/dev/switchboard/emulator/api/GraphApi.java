@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.emulator.AcceptedMessage;
-import dev.switchboard.emulator.EmulatedNumber;
 import dev.switchboard.emulator.TemplateDef;
 import dev.switchboard.emulator.core.EmulatorCore;
 import dev.switchboard.emulator.core.GraphError;
@@ -246,13 +245,13 @@ public final class GraphApi {
             if (n == null || !n.number().accessToken().equals(token)) {
                 throw GraphError.unknownObject(id, "get");
             }
-            Http.send(res, 200, numberFields(n, req.query().first("fields").orElse("")));
+            Http.send(res, 200, numberFields(n, core.tier(n.number().portfolioId()).tierName(), req.query().first("fields").orElse("")));
         } catch (GraphError e) {
             Http.error(res, e);
         }
     }
 
-    private static JsonNode numberFields(NumberState n, String fields) {
+    private static JsonNode numberFields(NumberState n, String messagingLimit, String fields) {
         ObjectNode o = Json.MAPPER.createObjectNode();
         if (fields.isBlank()) {
             o.put("verified_name", "Switchboard Emulator " + n.id());
@@ -261,11 +260,14 @@ public final class GraphApi {
         }
         for (String f : fields.split(",")) {
             switch (f.trim()) {
-                case "throughput" -> o.putObject("throughput")
-                        .put("level", n.ceiling() >= EmulatedNumber.MAX_CEILING_MPS ? "HIGH" : "STANDARD");
+                // Meta has two levels, 80 and 1,000; a number configured above 80 stands for an upgraded one
+                case "throughput" -> o.putObject("throughput").put("level", n.ceiling() > 80 ? "HIGH" : "STANDARD");
                 case "display_phone_number" -> o.put("display_phone_number", n.number().displayPhoneNumber());
                 case "quality_rating" -> o.put("quality_rating", "GREEN");
                 case "verified_name" -> o.put("verified_name", "Switchboard Emulator " + n.id());
+                // the portfolio's messaging limit (messaging_limit_tier is deprecated)
+                case "whatsapp_business_manager_messaging_limit" -> o.put("whatsapp_business_manager_messaging_limit", messagingLimit);
+                case "is_on_biz_app" -> o.put("is_on_biz_app", false);
                 default -> { }
             }
         }

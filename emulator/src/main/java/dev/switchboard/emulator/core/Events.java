@@ -9,7 +9,8 @@ import java.util.List;
 
 /**
  * Webhooks that are not statuses: inbound user messages and account-level events. Inbound
- * messages also open the sender's service window, which is the only way a window opens.
+ * messages also open the sender's service window, which is the only way a window opens, and
+ * take their place in the number's throughput second, as Meta counts them.
  */
 public final class Events {
     private final EmulatorCore core;
@@ -24,6 +25,7 @@ public final class Events {
         long nowMillis = System.currentTimeMillis();
         core.serviceWindows().open(n.id(), in.from(), nowMillis);
         n.counters().inbound();
+        n.countInbound(System.nanoTime());
         String wamid = Wamids.next(in.from());
         ObjectNode value = Payloads.messagesValue(n.number().displayPhoneNumber(), n.id());
         ObjectNode contact = value.putArray("contacts").addObject();

@@ -50,6 +50,14 @@ public final class NumberState {
         window.setCeiling(ceiling);
     }
 
+    /**
+     * Meta's throughput counts inbound messages too: one from a user takes a place in the
+     * number's sliding second (it is never refused for it, but a send after it may be).
+     */
+    synchronized void countInbound(long nowNanos) {
+        window.record(nowNanos);
+    }
+
     public synchronized int maxInAnySlidingSecond() {
         return window.maxSeen();
     }

@@ -21,6 +21,7 @@ import java.util.Set;
  */
 public final class AdminApi implements HttpService {
     private static final Set<String> TENANT_STATES = Set.of(Tenant.ACTIVE, Tenant.DISABLED);
+    private static final Set<String> QUALITIES = Set.of("GREEN", "YELLOW", "RED", "UNKNOWN");
     private static final Set<String> CHANNEL_STATES = Set.of(Channel.ACTIVE, Channel.PAUSED, Channel.STOPPED, Channel.DISABLED);
 
     private final Tenancy tenancy;
@@ -78,9 +79,10 @@ public final class AdminApi implements HttpService {
 
     private void createTenant(ServerRequest req, ServerResponse res) {
         ObjectNode b = body(req);
-        String name = required(b, "name");
-        Tenant t = tenancy.createTenant(text(b, "id"), name, b.path("ingress_per_second").asInt(1000),
-                b.path("max_queued").asLong(2_000_000));
+        String name = AdminFields.required(b, "name", 200);
+        Tenant t = tenancy.createTenant(AdminFields.tenantId(b, "id"), name,
+                AdminFields.integer(b, "ingress_per_second", 1, 100_000, 1000),
+                AdminFields.whole(b, "max_queued", 1, 1_000_000_000L, 2_000_000L));
         Tenancy.IssuedKey key = tenancy.issueKey(t.id(), "default", null);
         ObjectNode out = tenantJson(t);
         out.putObject("api_key").put("id", key.id()).put("key", key.key())
@@ -102,19 +104,19 @@ public final class AdminApi implements HttpService {
     private void updateTenant(ServerRequest req, ServerResponse res) {
         String id = req.path().pathParameters().get("tenant");
         ObjectNode b = body(req);
-        String state = upper(text(b, "state"));
+        String state = upper(AdminFields.text(b, "state", 16));
         if (state != null && !TENANT_STATES.contains(state)) {
             throw Rejection.invalid("state", "must be one of " + TENANT_STATES);
         }
-        Tenant t = tenancy.updateTenant(id, text(b, "name"), state,
-                b.hasNonNull("ingress_per_second") ? b.get("ingress_per_second").asInt() : null,
-                b.hasNonNull("max_queued") ? b.get("max_queued").asLong() : null);
+        Tenant t = tenancy.updateTenant(id, AdminFields.text(b, "name", 200), state,
+                AdminFields.integer(b, "ingress_per_second", 1, 100_000, null),
+                AdminFields.whole(b, "max_queued", 1, 1_000_000_000L, null));
         io.send(res, 200, tenantJson(t));
     }
 
     private void issueKey(ServerRequest req, ServerResponse res) {
         String id = req.path().pathParameters().get("tenant");
-        Tenancy.IssuedKey key = tenancy.issueKey(id, text(body(req), "name"), null);
+        Tenancy.IssuedKey key = tenancy.issueKey(id, AdminFields.text(body(req), "name", 200), null);
         io.send(res, 201, io.json().createObjectNode().put("id", key.id()).put("key", key.key())
                 .put("note", "shown once; store it now"));
     }
@@ -137,9 +139,10 @@ public final class AdminApi implements HttpService {
     private void createChannel(ServerRequest req, ServerResponse res) {
         String tenant = req.path().pathParameters().get("tenant");
         ObjectNode b = body(req);
-        Channel c = tenancy.createChannel(tenant, required(b, "phone_number_id"), text(b, "display_phone_number"),
-                required(b, "waba_id"), text(b, "portfolio_id"), required(b, "access_token"),
-                b.path("ceiling_mps").asInt(80), text(b, "tier"));
+        Channel c = tenancy.createChannel(tenant, AdminFields.phoneNumberId(b, "phone_number_id"),
+                AdminFields.text(b, "display_phone_number", 32), AdminFields.required(b, "waba_id", 64),
+                AdminFields.text(b, "portfolio_id", 64), AdminFields.required(b, "access_token", 4096),
+                AdminFields.integer(b, "ceiling_mps", 1, AdminFields.MAX_CEILING_MPS, 80), AdminFields.tier(b, "tier"));
         io.send(res, 201, channelJson(c));
     }
 
@@ -159,15 +162,19 @@ public final class AdminApi implements HttpService {
     private void updateChannel(ServerRequest req, ServerResponse res) {
         String id = req.path().pathParameters().get("channel");
         ObjectNode b = body(req);
-        String state = upper(text(b, "state"));
+        String state = upper(AdminFields.text(b, "state", 16));
         if (state != null && !CHANNEL_STATES.contains(state)) {
             throw Rejection.invalid("state", "must be one of " + CHANNEL_STATES);
         }
         tenancy.channel(id).orElseThrow(() -> new Tenancy.NotFound("channel " + id));
         appSecret(id, b);
-        Channel c = tenancy.updateChannel(id, text(b, "access_token"),
-                b.hasNonNull("ceiling_mps") ? b.get("ceiling_mps").asInt() : null, text(b, "tier"), text(b, "quality"),
-                state, text(b, "reason"));
+        String quality = upper(AdminFields.text(b, "quality", 16));
+        if (quality != null && !QUALITIES.contains(quality)) {
+            throw Rejection.invalid("quality", "must be one of " + QUALITIES);
+        }
+        Channel c = tenancy.updateChannel(id, AdminFields.text(b, "access_token", 4096),
+                AdminFields.integer(b, "ceiling_mps", 1, AdminFields.MAX_CEILING_MPS, null), AdminFields.tier(b, "tier"), quality,
+                state, AdminFields.text(b, "reason", 500));
         io.send(res, 200, channelJson(c));
     }
 
@@ -205,19 +212,6 @@ public final class AdminApi implements HttpService {
             n.put("state_reason", c.stateReason());
         }
         return n;
-    }
-
-    private static String required(JsonNode b, String f) {
-        String v = text(b, f);
-        if (v == null || v.isBlank()) {
-            throw Rejection.missing(f);
-        }
-        return v;
-    }
-
-    private static String text(JsonNode b, String f) {
-        JsonNode v = b.get(f);
-        return v == null || v.isNull() ? null : v.asText();
     }
 
     private static String upper(String s) {

@@ -57,6 +57,7 @@ public final class FacadeApi implements HttpService {
             Intake.Result r = intake.accept(tenant.get(), List.of(c), key, raw, accepted -> render(accepted, rawTo));
             io.send(res, 200, r.response());
         } catch (Rejection r) {
+            HttpIo.retryAfter(res, r);
             io.metaError(res, r.httpStatus(), r.metaCode(), r.metaSubcode(), r.getMessage(),
                     r.metaCode() == 100 && r.metaSubcode() != null ? "GraphMethodException" : "OAuthException");
         }
@@ -80,8 +81,8 @@ public final class FacadeApi implements HttpService {
     private static long seconds(String s) {
         try {
             long v = Long.parseLong(s);
-            if (v <= 0) {
-                throw Rejection.invalid("X-TTL-Seconds", "must be a positive number of seconds");
+            if (v <= 0 || v > NativeApi.MAX_TTL_SECONDS) {
+                throw Rejection.invalid("X-TTL-Seconds", "must be a whole number of seconds from 1 to " + NativeApi.MAX_TTL_SECONDS);
             }
             return v;
         } catch (NumberFormatException e) {

@@ -32,6 +32,10 @@ public final class HttpIo {
 
     /** Reads at most {@code max} bytes; one more is a 413, not a truncated parse. */
     public byte[] body(ServerRequest req, long max) {
+        // refused on its declared length before a byte is read
+        if (req.headers().contentLength().orElse(0) > max) {
+            throw Rejection.tooLarge(max);
+        }
         try (InputStream in = req.content().inputStream()) {
             byte[] b = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, max + 1));
             if (b.length > max) {
@@ -53,6 +57,11 @@ public final class HttpIo {
                 throw Rejection.badJson("empty body");
             }
             return n;
+        } catch (com.fasterxml.jackson.core.exc.StreamConstraintsException e) {
+            throw Rejection.badJson("nested too deep, or a number or string too long");
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            // Jackson's own words without its source excerpt or class names
+            throw Rejection.badJson(firstLine(e.getOriginalMessage()));
         } catch (IOException e) {
             throw Rejection.badJson(firstLine(e.getMessage()));
         }
@@ -109,7 +118,16 @@ public final class HttpIo {
     }
 
     public void problem(ServerResponse res, Rejection r) {
+        retryAfter(res, r);
         problem(res, r.httpStatus(), r.code(), r.getMessage());
+    }
+
+    /** {@code Retry-After} on a refusal that says when to come back. */
+    public static void retryAfter(ServerResponse res, Rejection r) {
+        Integer seconds = r.retryAfterSeconds();
+        if (seconds != null) {
+            res.header(HeaderNames.RETRY_AFTER, Integer.toString(seconds));
+        }
     }
 
     /** Meta's error shape, for the Cloud-API facade. */

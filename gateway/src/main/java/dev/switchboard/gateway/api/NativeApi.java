@@ -33,6 +33,8 @@ import java.util.concurrent.CompletableFuture;
  */
 public final class NativeApi implements HttpService {
     static final int MAX_BATCH = 1000;
+    /** Meta keeps trying a message for at most 30 days; a longer life means nothing (and overflowed). */
+    static final long MAX_TTL_SECONDS = 30L * 24 * 3600;
     private static final Set<String> CONTROL_FIELDS =
             Set.of("channel_id", "channel_pool", "priority", "ttl_seconds", "campaign_id", "metadata");
 
@@ -129,8 +131,9 @@ public final class NativeApi implements HttpService {
         }
         Long ttl = null;
         if (o.hasNonNull("ttl_seconds")) {
-            if (!o.get("ttl_seconds").canConvertToLong() || o.get("ttl_seconds").asLong() <= 0) {
-                throw Rejection.invalid("ttl_seconds", "must be a positive integer");
+            JsonNode t = o.get("ttl_seconds");
+            if (!t.isIntegralNumber() || !t.canConvertToLong() || t.asLong() <= 0 || t.asLong() > MAX_TTL_SECONDS) {
+                throw Rejection.invalid("ttl_seconds", "must be a whole number of seconds from 1 to " + MAX_TTL_SECONDS + " (30 days)");
             }
             ttl = o.get("ttl_seconds").asLong();
         }

@@ -171,11 +171,17 @@ public final class AnalyticsApi implements HttpService {
 
     private static java.util.Optional<LocalDate> date(ServerRequest req, String name) {
         return HttpIo.query(req, name).map(v -> {
+            LocalDate d;
             try {
-                return LocalDate.parse(v);
+                d = LocalDate.parse(v);
             } catch (DateTimeParseException e) {
                 throw Rejection.invalid(name, "must be a date as YYYY-MM-DD, got '" + v + "'");
             }
+            // LocalDate reaches year ±999,999,999, where epoch milliseconds overflow
+            if (d.getYear() < 2000 || d.getYear() > 2199) {
+                throw Rejection.invalid(name, "must be a date between 2000-01-01 and 2199-12-31, got '" + v + "'");
+            }
+            return d;
         });
     }
 

@@ -79,7 +79,10 @@ final class EventExport {
             e.id(), e.eventAt(), e.receivedAt(), e.kind(), e.tenantId(), e.channelId(), messageId, e.wamid(), e.contact(),
             e.status(), e.errorCode(), e.errorTitle(),
             a == null ? null : a.campaignId(), a == null ? null : a.templateName(), a == null ? null : a.category(),
-            a == null ? null : a.sentAt(), e.payload()
+            a == null ? null : a.sentAt(),
+            // an event journaled before malformed changes were skipped may carry no payload at all:
+            // archive it as JSON null rather than let one row stop the archive for every tenant
+            e.payload() == null || e.payload().isBlank() ? "null" : e.payload()
         };
     }
 }

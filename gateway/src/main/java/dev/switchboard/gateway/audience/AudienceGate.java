@@ -24,11 +24,22 @@ public final class AudienceGate implements SendGate {
         this.templates = templates;
     }
 
+    /**
+     * After a 131026 Meta fails every send to that user for a day, so NORMAL and LOW messages
+     * fail at once and the tenant can fall back to SMS or email without waiting. A HIGH-lane
+     * message (an OTP) is still sent: a 131026 can be transient (the user reinstalled WhatsApp,
+     * changed phones), one wasted send costs a fraction of a cent, and a login that never gets
+     * its code costs the tenant a user. If Meta refuses it too, the tenant hears the 131026.
+     */
+    private static boolean authenticationGetsItsChance(Suppression s, QueuedMessage m) {
+        return Suppression.UNDELIVERABLE.equals(s.kind()) && m.lane() == dev.switchboard.gateway.messages.Lane.HIGH;
+    }
+
     @Override
     public Verdict check(QueuedMessage m, Channel channel, long nowMillis) {
         boolean marketing = m.marketing();
         Suppression s = audience.blocking(m.tenantId(), m.recipient(), marketing, nowMillis);
-        if (s != null) {
+        if (s != null && !authenticationGetsItsChance(s, m)) {
             int code = s.errorCode() != null ? s.errorCode() : 131050;
             return new Drop(code, "not sent: " + s.reason());
         }

@@ -53,7 +53,9 @@ public record SwitchboardConfig(
     public record Http(String host, int port, long maxBodyBytes, String publicUrl) {
         public Http {
             host = host == null ? "127.0.0.1" : host;
-            maxBodyBytes = maxBodyBytes <= 0 ? 4L * 1024 * 1024 : maxBodyBytes;
+            // one Cloud API message needs far less (a 4,096-character text escapes to ~25 KB); the
+            // native API takes 16× for a batch of up to 1,000: 8 MiB (a 60 MB batch once ran the heap out)
+            maxBodyBytes = maxBodyBytes <= 0 ? 512L * 1024 : maxBodyBytes;
         }
 
         public static Http defaults() {
@@ -88,13 +90,14 @@ public record SwitchboardConfig(
      * Secrets. {@code masterKey} (base64, 32 bytes) encrypts channel access tokens at rest; when
      * absent a key file beside the SQLite database is created on first start (embedded mode only).
      */
-    public record Security(String adminToken, String masterKey, String masterKeyFile) {
+    /** {@code metricsToken}: when set, {@code /metrics} answers only {@code Authorization: Bearer <it>}. */
+    public record Security(String adminToken, String masterKey, String masterKeyFile, String metricsToken) {
         public Security {
             masterKeyFile = masterKeyFile == null ? "data/master.key" : masterKeyFile;
         }
 
         public static Security defaults() {
-            return new Security(null, null, null);
+            return new Security(null, null, null, null);
         }
     }
 
@@ -126,9 +129,15 @@ public record SwitchboardConfig(
             Duration inFlightGrace,
             @JsonProperty("inFlightPolicy") List<String> inFlightPolicy,
             int breakerFailureThreshold,
-            Duration breakerOpenFor) {
+            Duration breakerOpenFor,
+            Duration arrivalJitter,
+            Duration unknownWindowGrace,
+            Boolean refuseMarketingToUs,
+            Double tierReserve,
+            Duration highLaneTimeout,
+            Duration drainTimeout) {
         public Sending {
-            ceilingUtilisation = ceilingUtilisation <= 0 || ceilingUtilisation > 1 ? 0.97 : ceilingUtilisation;
+            ceilingUtilisation = ceilingUtilisation <= 0 || ceilingUtilisation > 1 ? 0.99 : ceilingUtilisation;
             maxInFlightPerChannel = maxInFlightPerChannel <= 0 ? 256 : maxInFlightPerChannel;
             maxAttempts = maxAttempts <= 0 ? 8 : maxAttempts;
             retryBase = retryBase == null ? Duration.ofMillis(500) : retryBase;
@@ -138,13 +147,26 @@ public record SwitchboardConfig(
             pairInterval = pairInterval == null ? Duration.ofSeconds(6) : pairInterval;
             memoryQueueCapacity = memoryQueueCapacity <= 0 ? 5_000 : memoryQueueCapacity;
             inFlightGrace = inFlightGrace == null ? Duration.ofSeconds(30) : inFlightGrace;
-            inFlightPolicy = inFlightPolicy == null ? List.of("HIGH=RESEND", "NORMAL=RESEND", "LOW=FAIL") : inFlightPolicy;
+            // every lane resends what Meta did not confirm (see Outbound#reconcileInFlight); FAIL stays an option
+            inFlightPolicy = inFlightPolicy == null ? List.of("HIGH=RESEND", "NORMAL=RESEND", "LOW=RESEND") : inFlightPolicy;
             breakerFailureThreshold = breakerFailureThreshold <= 0 ? 20 : breakerFailureThreshold;
             breakerOpenFor = breakerOpenFor == null ? Duration.ofSeconds(10) : breakerOpenFor;
+            // the floor of the release window's J (outbound delay variation); it widens on 130429
+            arrivalJitter = arrivalJitter == null || arrivalJitter.isNegative() ? Duration.ofMillis(50) : arrivalJitter;
+            // free-form to a user with no known inbound message is allowed this long after a number is added
+            unknownWindowGrace = unknownWindowGrace == null || unknownWindowGrace.isNegative() ? Duration.ofHours(24) : unknownWindowGrace;
+            refuseMarketingToUs = refuseMarketingToUs == null || refuseMarketingToUs;
+            // the share of a portfolio's messaging limit that marketing (LOW) may not use
+            tierReserve = tierReserve == null || tierReserve < 0 || tierReserve > 0.9 ? 0.1 : tierReserve;
+            // a HIGH-lane (OTP) request is given up this soon and sent again at once: late is worse than twice
+            highLaneTimeout = highLaneTimeout == null || highLaneTimeout.isNegative() || highLaneTimeout.isZero()
+                    ? Duration.ofSeconds(3) : highLaneTimeout;
+            // on SIGTERM, how long the sends already on their way may take to be answered and settled
+            drainTimeout = drainTimeout == null || drainTimeout.isNegative() ? Duration.ofSeconds(15) : drainTimeout;
         }
 
         public static Sending defaults() {
-            return new Sending(0, 0, 0, null, null, 0, 0, null, 0, null, null, 0, null);
+            return new Sending(0, 0, 0, null, null, 0, 0, null, 0, null, null, 0, null, null, null, null, null, null, null);
         }
     }
 

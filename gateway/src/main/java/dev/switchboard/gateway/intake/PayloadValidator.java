@@ -23,12 +23,29 @@ public final class PayloadValidator {
     /** The facts the send path needs from a valid body. */
     public record Validated(String recipient, String type, String templateName, String templateLanguage, String category) {}
 
+    /**
+     * What is refused before Meta would waste it.
+     *
+     * @param unknownWindowGrace how long after a number is added a user with no known inbound
+     *        message may still get free-form messages: the number's history is incomplete then
+     *        (ZERO: only a known open window allows free-form)
+     * @param refuseMarketingToUs marketing templates to +1 (US) numbers, which Meta has not
+     *        delivered since 2025-04-01; a setting in case Meta changes the rule
+     */
+    public record Policy(java.time.Duration unknownWindowGrace, boolean refuseMarketingToUs) {
+        public static Policy defaults() {
+            return new Policy(java.time.Duration.ofHours(24), true);
+        }
+    }
+
     private final TemplateCatalog templates;
     private final ServiceWindows windows;
+    private final Policy policy;
 
-    public PayloadValidator(TemplateCatalog templates, ServiceWindows windows) {
+    public PayloadValidator(TemplateCatalog templates, ServiceWindows windows, Policy policy) {
         this.templates = templates;
         this.windows = windows;
+        this.policy = policy;
     }
 
     public Validated validate(ObjectNode body, Channel channel, long now) {
@@ -73,10 +90,32 @@ public final class PayloadValidator {
                 }
             }
         }
-        if (!"template".equals(type) && windows.knownClosed(channel.phoneNumberId(), recipient, now)) {
-            throw Rejection.outsideWindow(recipient);
+        if (!"template".equals(type)) {
+            java.util.Optional<Long> lastInbound = windows.lastInbound(channel.phoneNumberId(), recipient);
+            if (lastInbound.isPresent() && now - lastInbound.get() >= ServiceWindows.WINDOW_MILLIS) {
+                throw Rejection.outsideWindow(recipient);
+            }
+            // Not knowing the window is open is not enough (Meta refuses such sends with 131047),
+            // except while the number's history of inbound messages is still incomplete.
+            if (lastInbound.isEmpty() && now - channel.createdAt() >= policy.unknownWindowGrace().toMillis()) {
+                throw Rejection.noKnownWindow(recipient);
+            }
+        }
+        if ("MARKETING".equals(category) && policy.refuseMarketingToUs() && isUsNumber(recipient)) {
+            throw Rejection.marketingToUs(recipient);
         }
         return new Validated(recipient, type, templateName, language, category);
+    }
+
+    private static boolean isUsNumber(String recipient) {
+        if (recipient.isEmpty() || recipient.charAt(0) != '1') {
+            return false; // business-scoped user ids and other countries
+        }
+        try {
+            return "US".equals(PHONES.getRegionCodeForNumber(PHONES.parse("+" + recipient, null)));
+        } catch (NumberParseException e) {
+            return false;
+        }
     }
 
     private String checkTemplate(JsonNode template, Channel channel, String name, String language) {

@@ -39,6 +39,19 @@ public final class Rejection extends RuntimeException {
         return metaSubcode;
     }
 
+    /**
+     * For a 429: when to try again, in seconds (the {@code Retry-After} header): a second for the
+     * ingress rate, whose bucket refills continuously; five for a full queue, which drains at the
+     * numbers' pace. Null for anything else.
+     */
+    public Integer retryAfterSeconds() {
+        return switch (code) {
+            case "rate_limited" -> 1;
+            case "tenant_queue_full" -> 5;
+            default -> null;
+        };
+    }
+
     /** The same refusal, naming the batch item it concerns ({@code messages[i]: ...}). */
     public Rejection forItem(int index) {
         return new Rejection(httpStatus, code, metaCode, metaSubcode, "messages[" + index + "]: " + getMessage());
@@ -98,6 +111,17 @@ public final class Rejection extends RuntimeException {
     public static Rejection outsideWindow(String to) {
         return new Rejection(400, "outside_service_window", 131047, "Re-engagement message: more than 24 hours have"
                 + " passed since " + to + " last replied; only template messages can be sent");
+    }
+
+    public static Rejection noKnownWindow(String to) {
+        return new Rejection(400, "outside_service_window", 131047, "Re-engagement message: " + to + " has not written to"
+                + " this number in the last 24 hours (no message from them is known); only template messages can be sent");
+    }
+
+    public static Rejection marketingToUs(String to) {
+        return new Rejection(400, "marketing_to_us_not_delivered", 131049, "Marketing templates to US (+1) numbers such as "
+                + to + " are not delivered by Meta since 2025-04-01; send a utility or authentication template, or disable"
+                + " sending.refuseMarketingToUs if Meta changes the rule");
     }
 
     public static Rejection idempotencyConflict() {

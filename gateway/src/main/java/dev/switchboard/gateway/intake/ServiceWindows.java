@@ -8,8 +8,8 @@ import java.util.Optional;
 
 /**
  * The 24-hour customer-service window per (channel, user): the time of the user's last inbound
- * message, recorded by the webhook path. A free-form send is refused only when the window is
- * known to be closed; with no record at all, Meta decides.
+ * message, recorded by the webhook path. {@code PayloadValidator} refuses a free-form send unless
+ * the window is known to be open (or the number is too new for its history to be complete).
  */
 public final class ServiceWindows {
     public static final long WINDOW_MILLIS = Duration.ofHours(24).toMillis();
@@ -24,11 +24,6 @@ public final class ServiceWindows {
     public Optional<Long> lastInbound(String channelId, String user) {
         return cache.get(channelId + '|' + user, k -> jdbc.one(
                 "SELECT last_inbound_at FROM service_windows WHERE channel_id=? AND user_id=?", rs -> rs.getLong(1), channelId, user));
-    }
-
-    /** Closed = known and older than 24 h. */
-    public boolean knownClosed(String channelId, String user, long now) {
-        return lastInbound(channelId, user).map(t -> now - t >= WINDOW_MILLIS).orElse(false);
     }
 
     /** Called once an inbound message is durable; an older message processed late never shortens the window. */

@@ -87,7 +87,7 @@ final class ChannelWorker {
             lanes[l.ordinal()] = new LaneQueue(l, ctx.config().memoryQueueCapacity());
         }
         this.pacer = new NumberPacer(channel.ceilingMps(), ctx.config().ceilingUtilisation(), System.nanoTime());
-        this.releases = new ReleaseWindow(pacer.limit());
+        this.releases = new ReleaseWindow(pacer.limit(), ctx.config().arrivalJitter().toNanos(), System.nanoTime());
         this.pairs = new PairPacer(ctx.config().pairBurst(), ctx.config().pairInterval());
         this.breaker = ctx.breakers().circuitBreaker("channel-" + channelId);
         this.inFlight = new Semaphore(ctx.config().maxInFlightPerChannel());
@@ -210,8 +210,12 @@ final class ChannelWorker {
     void onThrottled() {
         lock.lock();
         try {
-            pacer.onThrottled(System.nanoTime());
-            releases.resize(pacer.limit());
+            long now = System.nanoTime();
+            if (releases.onThrottled(now)) {
+                pacer.countThrottle();
+            } else {
+                pacer.onThrottled(now); // the window's margin is at its widest: slow down instead
+            }
         } finally {
             lock.unlock();
         }
@@ -379,11 +383,11 @@ final class ChannelWorker {
                 dispatch.expire(m);
                 continue;
             }
-            scanned++;
             String r = m.recipient();
             if (skipped != null && skipped.contains(r)) {
-                continue;
+                continue; // a hash lookup, not counted: one held recipient never hides the next one behind it
             }
+            scanned++; // the limit bounds the distinct recipients judged per pick (each a gate, budget and pair check)
             SendGate.Verdict verdict = ctx.gate().check(m, channel, nowMillis);
             if (verdict instanceof SendGate.Drop drop) {
                 it.remove();
@@ -460,6 +464,11 @@ final class ChannelWorker {
         inFlight.release();
     }
 
+    /** Messages taken for sending and not yet settled: claimed, waiting for a slot, or at Meta. */
+    int busy() {
+        return ctx.config().maxInFlightPerChannel() - inFlight.availablePermits();
+    }
+
     void signal() {
         lock.lock();
         try {
@@ -487,13 +496,13 @@ final class ChannelWorker {
         return pacer;
     }
 
-    /** Waits for a slot in the ack-clocked window, just before the HTTP request starts. */
-    void awaitRelease() throws InterruptedException {
-        releases.acquire();
+    /** The gate each request passes just before the HTTP request starts; see {@link ReleaseWindow}. */
+    ReleaseWindow releases() {
+        return releases;
     }
 
-    /** The request's response (or failure) arrived. */
-    void released() {
-        releases.complete();
+    /** Inbound messages seen on this number's webhooks: Meta counts them in the same second. */
+    void inboundSeen(int messages) {
+        releases.inbound(messages, System.nanoTime());
     }
 }

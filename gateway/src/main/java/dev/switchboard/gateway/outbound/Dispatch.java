@@ -6,6 +6,7 @@ import dev.switchboard.gateway.store.WriteOp;
 import dev.switchboard.gateway.tenancy.Channel;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -84,8 +85,9 @@ final class Dispatch {
     }
 
     private void send(QueuedMessage m) {
+        long departed;
         try {
-            worker.awaitRelease();
+            departed = worker.releases().acquire();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             worker.breaker().releasePermission();
@@ -93,6 +95,7 @@ final class Dispatch {
             return; // shutting down: the message stays SENDING and is reconciled on restart
         }
         long start = System.nanoTime();
+        AtomicLong departure = new AtomicLong(departed); // moved to when the client starts writing the body
         Channel c = worker.channel();
         boolean completed = false;
         try {
@@ -101,9 +104,10 @@ final class Dispatch {
             }
             SendResult r;
             try {
-                r = ctx.client().send(c.phoneNumberId(), ctx.tenancy().accessToken(c), m.upstreamBody());
+                r = ctx.client().send(c.phoneNumberId(), ctx.tenancy().accessToken(c), m.upstreamBody(), departure::set,
+                        m.lane() == Lane.HIGH ? ctx.config().highLaneTimeout() : null);
             } finally {
-                worker.released();
+                worker.releases().complete(departure.get());
                 completed = true;
             }
             long took = System.nanoTime() - start;
@@ -129,12 +133,19 @@ final class Dispatch {
                     ErrorAction action = ErrorClassifier.classifyTransport(t.httpStatus());
                     worker.breaker().onError(took, TimeUnit.NANOSECONDS, new UpstreamFailure(t.message()));
                     ctx.metrics().metaError(m.channelId(), m.lane(), t.httpStatus() == 0 ? -1 : t.httpStatus());
-                    settle(m, action, t.httpStatus() == 0 ? -1 : t.httpStatus(), t.message());
+                    if (m.lane() == Lane.HIGH && t.message().startsWith(CloudApiClient.TIMEOUT)
+                            && !ctx.retryPolicy().exhausted(m.attempts() + 1)) {
+                        // An OTP whose request hangs is sent again at once, not after a backoff: if the
+                        // first did reach Meta the user gets the same code twice, which beats getting it late.
+                        requeue(m, ctx.clock().millis(), -1, t.message() + "; sent again at once (HIGH lane)");
+                    } else {
+                        settle(m, action, t.httpStatus() == 0 ? -1 : t.httpStatus(), t.message());
+                    }
                 }
             }
         } catch (RuntimeException e) {
             if (!completed) {
-                worker.released();
+                worker.releases().complete(departure.get());
             }
             LOG.error("send of {} failed unexpectedly; retrying later", m.id(), e);
             worker.breaker().onError(System.nanoTime() - start, TimeUnit.NANOSECONDS, e);

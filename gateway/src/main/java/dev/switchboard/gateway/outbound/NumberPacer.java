@@ -14,23 +14,19 @@ package dev.switchboard.gateway.outbound;
  *       sends bunch up (a stalled commit releasing several at once) this is what keeps the
  *       count under the ceiling.</li>
  * </ol>
- * Both adapt to Meta's feedback. A 130429 halves the rate (AIMD; each second without one adds
- * back a tenth of the target) and also shrinks the window's limit by 5% of the ceiling (never
- * below half), which then grows back by 1% of the ceiling per 30 s without a 130429. The rate
- * cut clears the congestion; the limit cut finds the margin this deployment really needs,
- * because Meta counts <em>arrivals</em> and the jitter between our start and Meta's arrival
- * (network, GC, a busy CPU) differs per deployment. A throughput upgrade raises the ceiling.
+ * The margin for the jitter between our start and Meta's arrival is not the pacer's business:
+ * {@link ReleaseWindow} holds each slot long enough to cover it and widens that hold on a 130429.
+ * Only when it can widen no further does a 130429 reach the pacer, which then halves the rate
+ * (AIMD; each second without one adds back a tenth of the target): Meta's real ceiling is lower
+ * than the one we pace to. A throughput upgrade raises the ceiling.
  *
  * <p><b>Invariants.</b> Not thread-safe: one channel worker owns it. {@code limit} is
- * {@code floor(ceiling × factor)} with {@code factor ≤ utilisation}, the configured target
- * share of the ceiling.
+ * {@code floor(ceiling × utilisation)}, the configured target share of the ceiling.
  */
 public final class NumberPacer {
     private static final long SECOND_NANOS = 1_000_000_000L;
-    private static final long LIMIT_RECOVERY_NANOS = 30 * SECOND_NANOS;
+    public static final int MAX_CEILING_MPS = 1_000;
     private final double utilisation;
-    private double factor;
-    private long lastLimitStepNanos;
     private int ceiling;
     private double rate;
     private double targetRate;
@@ -44,8 +40,6 @@ public final class NumberPacer {
 
     public NumberPacer(int ceilingMps, double utilisation, long nowNanos) {
         this.utilisation = utilisation;
-        this.factor = utilisation;
-        this.lastLimitStepNanos = nowNanos;
         this.nextSlotNanos = nowNanos;
         this.lastIncreaseNanos = nowNanos;
         setCeiling(ceilingMps);
@@ -54,12 +48,14 @@ public final class NumberPacer {
 
     /** A new ceiling (throughput upgrade, admin change, tier signal). */
     public void setCeiling(int ceilingMps) {
-        this.ceiling = Math.max(1, ceilingMps);
+        // Meta's highest ceiling is 1,000; a stored value beyond it (an old unchecked admin call)
+        // must not size the window ring (2^31 longs was an OutOfMemoryError at every start)
+        this.ceiling = Math.max(1, Math.min(MAX_CEILING_MPS, ceilingMps));
         applyLimit();
     }
 
     private void applyLimit() {
-        int limit = Math.max(1, (int) Math.floor(ceiling * factor));
+        int limit = Math.max(1, (int) Math.floor(ceiling * utilisation));
         if (window != null && limit == window.length) {
             return;
         }
@@ -110,25 +106,17 @@ public final class NumberPacer {
      * that overshot returns several 130429s together and they are one congestion signal.
      */
     public void onThrottled(long now) {
-        throttles++;
+        countThrottle();
         if (now - lastCutNanos < SECOND_NANOS && lastCutNanos != 0) {
             return;
         }
         lastCutNanos = now;
         rate = Math.max(1, rate / 2);
-        factor = Math.max(0.5, factor - 0.05);
-        lastLimitStepNanos = now;
-        applyLimit();
         lastIncreaseNanos = now;
         nextSlotNanos = Math.max(nextSlotNanos, now + (long) (SECOND_NANOS / rate));
     }
 
     private void recover(long now) {
-        if (factor < utilisation && now - lastLimitStepNanos >= LIMIT_RECOVERY_NANOS) {
-            factor = Math.min(utilisation, factor + 0.01);
-            lastLimitStepNanos = now;
-            applyLimit();
-        }
         if (rate >= targetRate) {
             return;
         }
@@ -138,6 +126,11 @@ public final class NumberPacer {
             rate = Math.min(targetRate, rate + seconds * Math.max(1, targetRate * 0.1));
             lastIncreaseNanos += seconds * SECOND_NANOS;
         }
+    }
+
+    /** A 130429 that the release window absorbed: counted, the rate is left alone. */
+    public void countThrottle() {
+        throttles++;
     }
 
     public double rate() {

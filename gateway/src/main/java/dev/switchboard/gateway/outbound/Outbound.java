@@ -20,6 +20,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,6 +43,9 @@ public final class Outbound implements AutoCloseable {
     private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().name("outbound-timers").daemon(true).factory());
     private final Map<Lane, Boolean> resendInFlight = new EnumMap<>(Lane.class);
+    /** Ids resent after the last crash (at most what was in flight then); see {@link #reconcileInFlight}. */
+    private final java.util.Set<String> resentAfterCrash = ConcurrentHashMap.newKeySet();
+    private volatile LongSupplier unappliedWebhooks = () -> 0;
     /** Queued messages per "channel|lane" and per tenant, counted in storage every few seconds. */
     private final Map<String, Long> storedDepth = new ConcurrentHashMap<>();
 
@@ -115,6 +119,14 @@ public final class Outbound implements AutoCloseable {
         }
     }
 
+    /** Inbound messages Meta counted in a number's throughput: they take their share of its second. */
+    public void inboundSeen(String channelId, int messages) {
+        ChannelWorker w = workers.get(channelId);
+        if (w != null) {
+            w.inboundSeen(messages);
+        }
+    }
+
     /** Wakes a channel's worker: something a hold depended on (a template, the quality) changed. */
     public void recheck(String channelId) {
         ChannelWorker w = workers.get(channelId);
@@ -147,7 +159,11 @@ public final class Outbound implements AutoCloseable {
     }
 
     private void onChannelChange(Channel c) {
-        TierBudget budget = budgets.computeIfAbsent(c.portfolioId(), p -> new TierBudget(Channel.tierLimit(c.tier())));
+        if (c.ceilingMps() < 1 || c.ceilingMps() > NumberPacer.MAX_CEILING_MPS) {
+            LOG.error("channel {}: stored ceiling {} mps is outside 1..{}; paced at {} until an operator fixes it", c.phoneNumberId(),
+                    c.ceilingMps(), NumberPacer.MAX_CEILING_MPS, Math.max(1, Math.min(NumberPacer.MAX_CEILING_MPS, c.ceilingMps())));
+        }
+        TierBudget budget = budgets.computeIfAbsent(c.portfolioId(), p -> new TierBudget(Channel.tierLimit(c.tier()), ctx.config().tierReserve()));
         budget.setLimit(Channel.tierLimit(c.tier()));
         ChannelWorker existing = workers.get(c.phoneNumberId());
         if (existing != null) {
@@ -197,8 +213,21 @@ public final class Outbound implements AutoCloseable {
                 .register(ctx.metrics().registry());
         Gauge.builder("switchboard_channel_throttles", w, x -> x.pacer().throttles()).tag("channel", channelId)
                 .register(ctx.metrics().registry());
+        Gauge.builder("switchboard_channel_arrival_jitter_ms", w, x -> x.releases().jitterNanos() / 1e6).tag("channel", channelId)
+                .description("the release window's margin for arrival jitter; widens on 130429, narrows after 30 s without")
+                .register(ctx.metrics().registry());
     }
 
+    /**
+     * Messages claimed (SENDING) when the node died may or may not have reached Meta. Meta
+     * answers every send it accepted with a {@code sent} or {@code failed} status carrying our
+     * {@code biz_opaque_callback_data}, within seconds, and retries the webhook until we take it:
+     * so after a grace window, and once the webhooks received by then are applied, a message
+     * still SENDING was not accepted by Meta and is resent (the lane's policy may say fail
+     * instead). Statuses that arrive later still apply to it; should the original turn out to
+     * have been accepted after all, {@link #resentAfterCrash} lets the webhook path record the
+     * double send instead of letting the original's statuses overwrite the resend's.
+     */
     private void reconcileInFlight() {
         long startedAt = ctx.clock().millis();
         long inFlight = ctx.store().countInFlight();
@@ -206,23 +235,45 @@ public final class Outbound implements AutoCloseable {
             return;
         }
         long grace = ctx.config().inFlightGrace().toMillis();
-        LOG.warn("{} messages were in flight when the node stopped; reconciling in {} ms", inFlight, grace);
-        timers.schedule(() -> {
-            long now = ctx.clock().millis();
-            for (Lane lane : Lane.values()) {
-                boolean resend = resendInFlight.getOrDefault(lane, true);
-                ctx.writer().submit(ctx.store().resolveInFlight(lane, resend, startedAt, now)).join();
+        LOG.warn("{} messages were in flight when the node stopped; waiting {} ms for Meta's statuses before resending"
+                + " those without one", inFlight, grace);
+        long giveUpWaitingAt = System.nanoTime() + 2 * grace * 1_000_000L;
+        timers.schedule(() -> resolveInFlight(startedAt, giveUpWaitingAt), grace, TimeUnit.MILLISECONDS);
+    }
+
+    private void resolveInFlight(long startedAt, long giveUpWaitingAt) {
+        long backlog = unappliedWebhooks.getAsLong();
+        if (backlog > 0 && System.nanoTime() - giveUpWaitingAt < 0) {
+            // webhooks already received may hold the evidence: apply them first
+            timers.schedule(() -> resolveInFlight(startedAt, giveUpWaitingAt), 200, TimeUnit.MILLISECONDS);
+            return;
+        }
+        long now = ctx.clock().millis();
+        for (Lane lane : Lane.values()) {
+            boolean resend = resendInFlight.getOrDefault(lane, true);
+            ctx.writer().submit(ctx.store().resolveInFlight(lane, resend, startedAt, now)).join();
+        }
+        // Resent rows are QUEUED again below the lanes' paged-in marks: hand them over directly.
+        List<QueuedMessage> back = ctx.store().loadRequeuedAfterCrash(startedAt);
+        for (QueuedMessage m : back) {
+            resentAfterCrash.add(m.id());
+            ChannelWorker w = workers.get(m.channelId());
+            if (w != null) {
+                w.retryLater(m);
             }
-            // Resent rows are QUEUED again below the lanes' paged-in marks: hand them over directly.
-            List<QueuedMessage> back = ctx.store().loadRequeuedAfterCrash(startedAt);
-            for (QueuedMessage m : back) {
-                ChannelWorker w = workers.get(m.channelId());
-                if (w != null) {
-                    w.retryLater(m);
-                }
-            }
-            LOG.info("in-flight reconciliation done: {} resent", back.size());
-        }, grace, TimeUnit.MILLISECONDS);
+        }
+        LOG.info("in-flight reconciliation done: {} without a status from Meta resent{}", back.size(),
+                backlog > 0 ? " (" + backlog + " webhooks were still unapplied)" : "");
+    }
+
+    /** Whether this message was resent after a crash because Meta had not confirmed it. */
+    public boolean resentAfterCrash(String messageId) {
+        return !resentAfterCrash.isEmpty() && resentAfterCrash.contains(messageId);
+    }
+
+    /** How many received webhooks are not yet applied: the evidence {@link #reconcileInFlight} waits for. */
+    public void evidenceFrom(LongSupplier unappliedWebhooks) {
+        this.unappliedWebhooks = unappliedWebhooks;
     }
 
     private void sweepExpired() {
@@ -238,6 +289,31 @@ public final class Outbound implements AutoCloseable {
         Map<String, Map<Lane, int[]>> out = new java.util.TreeMap<>();
         workers.forEach((id, w) -> out.put(id, w.depth()));
         return out;
+    }
+
+    /**
+     * Stops taking messages and waits, up to {@code grace}, for the requests already on their way
+     * to Meta to be answered and settled (their settlements reach the writers, which flush on
+     * close). What is still in flight after that is reconciled by the next start, as after a crash.
+     * Returns how many were still in flight.
+     */
+    public int drain(java.time.Duration grace) {
+        workers.values().forEach(ChannelWorker::stop);
+        long deadline = System.nanoTime() + grace.toNanos();
+        int inFlight;
+        while ((inFlight = workers.values().stream().mapToInt(ChannelWorker::busy).sum()) > 0
+                && System.nanoTime() - deadline < 0) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        if (inFlight > 0) {
+            LOG.warn("{} sends were still in flight after {} ms; the next start reconciles them", inFlight, grace.toMillis());
+        }
+        return inFlight;
     }
 
     @Override

@@ -16,33 +16,50 @@ import java.util.Map;
  * in-flight send pass the same last free place and overshoots the tier. A reservation whose send
  * then fails is kept — the budget errs towards sending less, never towards an overrun (a send
  * that timed out may well have been counted by Meta).
+ *
+ * <p>The limit counts every template sent outside a service window, authentication included,
+ * so the LOW lane may fill only {@code 1 − reserve} of it: the rest stays for HIGH and NORMAL,
+ * and a campaign cannot spend the OTPs' budget. The other lanes are never held by the budget
+ * (an OTP beyond the limit is better tried than dropped); they {@link #record} what they reach.
  */
 public final class TierBudget {
     private static final long DAY_MILLIS = 24L * 3600 * 1000;
     private record Reach(String recipient, long at) {}
 
     private long limit;
+    private final double reserve;
     private final Map<String, Long> reachedAt = new HashMap<>();
     private final ArrayDeque<Reach> order = new ArrayDeque<>();
 
     public TierBudget(long limit) {
+        this(limit, 0);
+    }
+
+    /** {@code reserve}: the share of the limit the LOW lane may not use (0..0.9). */
+    public TierBudget(long limit, double reserve) {
         this.limit = limit;
+        this.reserve = Math.max(0, Math.min(0.9, reserve));
+    }
+
+    /** How many unique recipients the LOW lane may reach: the limit less the reserve. */
+    private long lowLimit() {
+        return (long) Math.floor(limit * (1 - reserve));
     }
 
     public synchronized void setLimit(long limit) {
         this.limit = limit;
     }
 
-    /** Whether a send to {@code recipient} fits the budget now. */
+    /** Whether a LOW-lane send to {@code recipient} fits the budget now. */
     public synchronized boolean allows(String recipient, long nowMillis) {
         if (limit < 0) {
             return true;
         }
         evict(nowMillis);
-        return reachedAt.containsKey(recipient) || reachedAt.size() < limit;
+        return reachedAt.containsKey(recipient) || reachedAt.size() < lowLimit();
     }
 
-    /** Checks and records a new recipient in one step; true when the send fits the budget. */
+    /** For the LOW lane: checks and records a new recipient in one step; true when the send fits the budget. */
     public synchronized boolean tryReserve(String recipient, long nowMillis) {
         if (limit < 0) {
             return true;
@@ -51,7 +68,7 @@ public final class TierBudget {
         if (reachedAt.containsKey(recipient)) {
             return true;
         }
-        if (reachedAt.size() >= limit) {
+        if (reachedAt.size() >= lowLimit()) {
             return false;
         }
         reachedAt.put(recipient, nowMillis);

@@ -45,7 +45,7 @@ final class AccountSignals {
 
     void apply(String field, String wabaId, JsonNode value) {
         switch (field) {
-            case "phone_number_quality_update" -> quality(value);
+            case "phone_number_quality_update" -> quality(wabaId, value);
             case "account_update" -> account(wabaId, value);
             case "business_capability_update" -> capability(wabaId, value);
             case "message_template_status_update" -> template(wabaId, value);
@@ -53,11 +53,12 @@ final class AccountSignals {
         }
     }
 
-    private void quality(JsonNode value) {
+    /** Only a number of the WABA the payload names (and its signer speaks for) can be touched. */
+    private void quality(String wabaId, JsonNode value) {
         String display = digits(value.path("display_phone_number").asText(""));
         String event = value.path("event").asText("").toUpperCase(Locale.ROOT);
         String limit = value.path("current_limit").asText(null);
-        for (Channel c : tenancy.channels()) {
+        for (Channel c : channelsOf(wabaId)) {
             if (display.isEmpty() || !display.equals(digits(c.displayPhoneNumber()))) {
                 continue;
             }
@@ -139,18 +140,13 @@ final class AccountSignals {
         return out;
     }
 
+    /** Meta's ladder since late 2025: 250 → 2,000 → 10,000 → 100,000 → unlimited (no 1K tier any more). */
     static String tierOf(long maxDaily) {
         if (maxDaily < 0) {
             return "TIER_UNLIMITED";
         }
-        if (maxDaily <= 50) {
-            return "TIER_50";
-        }
         if (maxDaily <= 250) {
             return "TIER_250";
-        }
-        if (maxDaily <= 1_000) {
-            return "TIER_1K";
         }
         if (maxDaily <= 2_000) {
             return "TIER_2K";

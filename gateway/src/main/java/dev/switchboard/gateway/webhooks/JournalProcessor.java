@@ -78,6 +78,12 @@ public final class JournalProcessor implements AutoCloseable {
     private final Thread thread;
     private volatile boolean running = true;
 
+    /** Inbound messages older than this (a replayed backlog) no longer occupy the number's second. */
+    private static final long RECENT_INBOUND_MILLIS = 2_000;
+    private final Outbound outbound;
+    private final io.micrometer.core.instrument.Counter sentTwiceAfterCrash;
+    private final io.micrometer.core.instrument.Counter malformedChanges;
+
     public JournalProcessor(WebhookJournal journal, GroupCommitWriter messagesWriter, Jdbc jdbc, Tenancy tenancy, EventLog eventLog,
                             TemplateCatalog templates, Outbound outbound, Audience audience, ServiceWindows windows, AppSecrets secrets,
                             ObjectMapper json, Clock clock, io.micrometer.core.instrument.MeterRegistry registry) {
@@ -91,6 +97,13 @@ public final class JournalProcessor implements AutoCloseable {
         this.foreignChanges = io.micrometer.core.instrument.Counter.builder("switchboard_webhooks_foreign_changes")
                 .description("changes ignored because the payload was signed by another app than the channel's")
                 .register(registry);
+        this.malformedChanges = io.micrometer.core.instrument.Counter.builder("switchboard_webhooks_malformed_changes")
+                .description("signed changes without a field or an object value, skipped (the raw payload stays in the journal)")
+                .register(registry);
+        this.sentTwiceAfterCrash = io.micrometer.core.instrument.Counter.builder("switchboard_messages_sent_twice_after_crash")
+                .description("messages resent after a crash whose original send surfaced later (both reached Meta)")
+                .register(registry);
+        this.outbound = outbound;
         this.accountSignals = new AccountSignals(tenancy, templates, outbound);
         this.audienceSignals = new AudienceSignals(audience, outbound, json);
         this.statusApplier = new StatusApplier(jdbc, messagesWriter);
@@ -185,7 +198,12 @@ public final class JournalProcessor implements AutoCloseable {
                     String field = change.path("field").asText();
                     JsonNode value = change.path("value");
                     String wabaId = entry.path("id").asText(null);
-                    if (!signedByItsApp(e.signer(), field, wabaId, value)) {
+                    if (field.isBlank() || !value.isObject()) {
+                        // Signed but not a change Meta would send: it stays in the journal for an
+                        // operator to read, and nothing downstream (events, archive) ever sees it.
+                        LOG.warn("journal entry {}: a change without a field or an object value was skipped", e.id());
+                        malformedChanges.increment();
+                    } else if (!signedByItsApp(e.signer(), field, wabaId, value)) {
                         LOG.warn("journal entry {}: a {} change for another app's channel was ignored", e.id(), field);
                         foreignChanges.increment();
                     } else if ("messages".equals(field)) {
@@ -201,6 +219,7 @@ public final class JournalProcessor implements AutoCloseable {
             }
         }
         Set<String> unknownWamids = statusApplier.unmatchedWamids(statuses.values());
+        Map<String, String> sentTwice = statusApplier.surfacedOriginals(statuses.values(), outbound::resentAfterCrash);
         AudienceSignals.Effects audienceEffects = audienceSignals.of(events, now);
         writer.submit(new WriteOp() {
             @Override
@@ -208,7 +227,9 @@ public final class JournalProcessor implements AutoCloseable {
                 eventLog.append(b, events);
                 List<StatusUpdate> known = new ArrayList<>(statuses.size());
                 for (StatusUpdate u : statuses.values()) {
-                    if (u.messageId == null && unknownWamids.contains(u.wamid)) {
+                    if (u.messageId != null && sentTwice.containsKey(u.messageId)) {
+                        StatusApplier.recordSentTwice(b, u.messageId, sentTwice.get(u.messageId));
+                    } else if (u.messageId == null && unknownWamids.contains(u.wamid)) {
                         StatusApplier.park(b, u, now);
                     } else {
                         known.add(u);
@@ -236,6 +257,7 @@ public final class JournalProcessor implements AutoCloseable {
 
             @Override
             public void afterCommit() {
+                sentTwiceAfterCrash.increment(sentTwice.size());
                 audienceEffects.afterCommit();
                 for (Object[] in : inbound) { // the send path's view of the window, now that it is durable
                     windows.remember((String) in[0], (String) in[1], (Long) in[3]);
@@ -245,6 +267,7 @@ public final class JournalProcessor implements AutoCloseable {
     }
 
     private void collectStatuses(JsonNode value, Map<String, StatusUpdate> out) {
+        String channelId = value.path("metadata").path("phone_number_id").asText(null);
         for (JsonNode s : value.path("statuses")) {
             String wamid = s.path("id").asText(null);
             String id = ourId(s.path("biz_opaque_callback_data").asText(null));
@@ -252,7 +275,7 @@ public final class JournalProcessor implements AutoCloseable {
             if (id == null && wamid == null) {
                 continue;
             }
-            StatusUpdate u = out.computeIfAbsent(key, k -> new StatusUpdate(id, wamid));
+            StatusUpdate u = out.computeIfAbsent(key, k -> new StatusUpdate(id, wamid, channelId));
             JsonNode err = s.path("errors").path(0);
             u.add(s.path("status").asText(""), s.path("timestamp").asLong(clock.millis() / 1000) * 1000,
                     err.isMissingNode() ? null : err.path("code").asInt(),
@@ -266,11 +289,20 @@ public final class JournalProcessor implements AutoCloseable {
         if (c == null) {
             return;
         }
+        int recent = 0;
+        long now = clock.millis();
         for (JsonNode m : value.path("messages")) {
             String from = m.path("from").asText(null);
+            long at = m.path("timestamp").asLong(now / 1000) * 1000;
             if (from != null) {
-                out.add(new Object[] {channelId, from, c.tenantId(), m.path("timestamp").asLong(clock.millis() / 1000) * 1000});
+                out.add(new Object[] {channelId, from, c.tenantId(), at});
             }
+            if (now - at < RECENT_INBOUND_MILLIS) {
+                recent++;
+            }
+        }
+        if (recent > 0) {
+            outbound.inboundSeen(channelId, recent); // Meta counted them in the number's throughput
         }
     }
 
@@ -282,7 +314,9 @@ public final class JournalProcessor implements AutoCloseable {
     private boolean signedByItsApp(String signer, String field, String wabaId, JsonNode value) {
         if ("messages".equals(field)) {
             String channelId = value.path("metadata").path("phone_number_id").asText(null);
-            return channelId == null || tenancy.channel(channelId).isEmpty() || secrets.speaksFor(signer, channelId);
+            // a change for no channel, or one we do not serve, touches nothing: statuses are bound
+            // to the channel they name (StatusApplier), so it could only ever reach another's
+            return channelId != null && tenancy.channel(channelId).isPresent() && secrets.speaksFor(signer, channelId);
         }
         boolean known = false;
         for (Channel c : tenancy.channels()) {

@@ -80,8 +80,10 @@ final class StatusApplier {
             + " read_at = CASE WHEN :r IS NOT NULL AND (read_at IS NULL OR read_at > :r) THEN :r ELSE read_at END"
             + " WHERE :k";
     private static final List<Character> PARAMS = new ArrayList<>();
-    private static final String BY_ID = positional(STATUS_SQL.replace(":k", "id = :k"));
-    private static final String BY_WAMID = positional(STATUS_SQL.replace(":k", "wamid = :k"));
+    // a status may only touch a message of the channel its payload named (the signer speaks for
+    // that channel): an opaque id or wamid of another tenant's message must match nothing
+    private static final String BY_ID = positional(STATUS_SQL.replace(":k", "id = :k AND (:h IS NULL OR channel_id = :h)"));
+    private static final String BY_WAMID = positional(STATUS_SQL.replace(":k", "wamid = :k AND (:h IS NULL OR channel_id = :h)"));
 
     private static String positional(String named) {
         List<Character> order = new ArrayList<>();
@@ -131,6 +133,7 @@ final class StatusApplier {
                             }
                         }
                         case 't' -> setText(ps, at, u.errorTitle);
+                        case 'h' -> setText(ps, at, u.channelId);
                         default -> throw new IllegalStateException("parameter " + PARAMS.get(i));
                     }
                 }
@@ -154,6 +157,37 @@ final class StatusApplier {
         } else {
             ps.setString(at, text);
         }
+    }
+
+    /**
+     * Statuses of messages resent after a crash that belong to the <em>original</em> send: the
+     * row already holds the resend's wamid and the status names another. Returns message id →
+     * the original's wamid. Only ids {@code resent} vouches for are read, so this costs nothing
+     * outside the minutes after a crash.
+     */
+    Map<String, String> surfacedOriginals(Iterable<StatusUpdate> updates, java.util.function.Predicate<String> resent) {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (StatusUpdate u : updates) {
+            if (u.messageId == null || u.wamid == null || u.channelId == null || !resent.test(u.messageId)) {
+                continue;
+            }
+            String rowWamid = jdbc.one("SELECT wamid FROM messages WHERE id=? AND channel_id=?", rs -> rs.getString(1), u.messageId,
+                    u.channelId).orElse(null);
+            if (rowWamid != null && !rowWamid.equals(u.wamid)) {
+                out.put(u.messageId, u.wamid);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The original send of a crash-resent message surfaced: it reached the user too. Its statuses
+     * do not move the row (the resend's do); the double send is written on the row, once.
+     */
+    static void recordSentTwice(Batches b, String messageId, String originalWamid) throws SQLException {
+        run(b, "UPDATE messages SET last_error = COALESCE(last_error || ' ', '') || ? WHERE id=?"
+                        + " AND (last_error IS NULL OR last_error NOT LIKE '%[sent twice%')",
+                "[sent twice: the original send " + originalWamid + " surfaced after the crash-resend]", messageId);
     }
 
     static void park(Batches b, StatusUpdate u, long now) throws SQLException {

@@ -8,6 +8,8 @@ package dev.switchboard.gateway.webhooks;
 final class StatusUpdate {
     final String messageId; // Switchboard's id from biz_opaque_callback_data, or null
     final String wamid;
+    /** The channel the payload named; the update may only touch that channel's messages (null: parked, already checked). */
+    final String channelId;
     long sentAt;
     long deliveredAt;
     long readAt;
@@ -16,8 +18,13 @@ final class StatusUpdate {
     String errorTitle;
 
     StatusUpdate(String messageId, String wamid) {
+        this(messageId, wamid, null);
+    }
+
+    StatusUpdate(String messageId, String wamid, String channelId) {
         this.messageId = messageId;
         this.wamid = wamid;
+        this.channelId = channelId;
     }
 
     void add(String status, long at, Integer code, String title) {

@@ -109,6 +109,41 @@ class AdminAndOpsApiTest {
     }
 
     @Test
+    void everyAdminFieldHasATypeAndARangeAndABadOneIsAClear400() {
+        String[] badTenants = {
+            "{\"id\":\"\",\"name\":\"x\"}", "{\"id\":\"-1\",\"name\":\"x\"}", "{\"id\":\"Infinity\",\"name\":\"x\"}",
+            "{\"name\":\"x\",\"ingress_per_second\":0}", "{\"name\":\"x\",\"ingress_per_second\":-1}",
+            "{\"name\":\"x\",\"ingress_per_second\":1e999}", "{\"name\":\"x\",\"max_queued\":\"lots\"}",
+            "{\"name\":\"a\\r\\nb\"}", "{\"name\":42}",
+        };
+        for (String body : badTenants) {
+            Resp r = admin("POST", "/tenants", body);
+            assertThat(r.status()).as("%s -> %s", body, r).isEqualTo(400);
+            assertThat(r.json().path("code").asText()).isIn("invalid_parameter", "missing_parameter", "invalid_json");
+        }
+        String[] badChannels = {
+            "{\"ceiling_mps\":2147483647}", "{\"ceiling_mps\":0}", "{\"ceiling_mps\":1e999}", "{\"ceiling_mps\":80.5}",
+            "{\"tier\":\"TIER_2K\\r\\nX-Injected: 1\"}", "{\"tier\":\"TIER_1K\"}", "{\"quality\":\"PURPLE\"}",
+        };
+        for (String body : badChannels) {
+            Resp r = admin("PATCH", "/channels/" + A_HELD, body);
+            assertThat(r.status()).as("%s -> %s", body, r).isEqualTo(400);
+        }
+        String create = "{\"phone_number_id\":\"39999\",\"waba_id\":\"w\",\"access_token\":\"t\",\"ceiling_mps\":1e999}";
+        assertThat(admin("POST", "/tenants/" + TENANT_A + "/channels", create).status()).isEqualTo(400);
+        assertThat(admin("POST", "/tenants/" + TENANT_A + "/channels", create.replace("39999", "not-a-number")
+                .replace("1e999", "80")).status()).isEqualTo(400);
+        // nothing of it was saved, and the channel still answers with what it had
+        Resp held = admin("GET", "/channels/" + A_HELD, null);
+        assertThat(held.json().path("ceiling_mps").asInt()).isEqualTo(80);
+        assertThat(held.json().path("tier").asText()).isEqualTo("TIER_10K");
+        // the native API's time-to-live is bounded too (Long.MAX once overflowed into "expired at once")
+        Resp ttl = http().post("/v1/messages", KEY_A, "{\"channel_id\":\"" + A_HELD + "\",\"ttl_seconds\":9223372036854775807,"
+                + "\"messaging_product\":\"whatsapp\",\"to\":\"15551230000\",\"type\":\"text\",\"text\":{\"body\":\"x\"}}");
+        assertThat(ttl.status()).as("%s", ttl).isEqualTo(400);
+    }
+
+    @Test
     void createTenantKeyAndChannelThenSend() {
         String id = newTenantId();
         Resp created = admin("POST", "/tenants", "{\"id\":\"" + id + "\",\"name\":\"New Co\",\"ingress_per_second\":50}");
@@ -137,7 +172,7 @@ class AdminAndOpsApiTest {
         String token = "EAAG-new-secret-" + UUID.randomUUID();
         Resp channel = admin("POST", "/tenants/" + id + "/channels", "{\"phone_number_id\":\"" + phone
                 + "\",\"display_phone_number\":\"+1 555 0100\",\"waba_id\":\"waba-" + id + "\",\"access_token\":\"" + token
-                + "\",\"ceiling_mps\":20,\"tier\":\"TIER_1K\"}");
+                + "\",\"ceiling_mps\":20,\"tier\":\"TIER_2K\"}");
         assertThat(channel.status()).as("%s", channel).isEqualTo(201);
         assertThat(channel.json().path("phone_number_id").asText()).isEqualTo(phone);
         assertThat(channel.json().path("tenant_id").asText()).isEqualTo(id);
@@ -145,7 +180,7 @@ class AdminAndOpsApiTest {
         assertThat(channel.json().path("state").asText()).isEqualTo("ACTIVE");
         Resp listed = admin("GET", "/tenants/" + id + "/channels", null);
         assertThat(listed.json().path("data").findValuesAsText("phone_number_id")).containsExactly(phone);
-        assertThat(admin("GET", "/channels/" + phone, null).json().path("tier").asText()).isEqualTo("TIER_1K");
+        assertThat(admin("GET", "/channels/" + phone, null).json().path("tier").asText()).isEqualTo("TIER_2K");
         Resp patched = admin("PATCH", "/channels/" + phone, "{\"ceiling_mps\":40,\"access_token\":\"" + token + "-rotated\"}");
         assertThat(patched.status()).isEqualTo(200);
         assertThat(patched.json().path("ceiling_mps").asInt()).isEqualTo(40);

@@ -65,6 +65,18 @@ class ApiValidationTest {
         assertThat(node.switchboard().messages().countQueued(TENANT_B)).isZero();
     }
 
+    @Test
+    void unknownPathsAndMethodsGetAClear4xxNeverA500() {
+        assertProblem(http().get("/nope", null), 404, "not_found");
+        assertProblem(http().get("/v1/nope", KEY_A), 404, "not_found");
+        Resp options = http().send("OPTIONS", "/v1/messages", KEY_A, null);
+        assertThat(options.status()).as("%s", options).isBetween(400, 499);
+        // Graph-style paths answer as Meta does for an unsupported request
+        JsonNode e = assertMetaError(http().get("/v23.0/" + A_ACTIVE + "/no_such_edge", KEY_A), 400, 100);
+        assertThat(e.path("error_subcode").asInt()).isEqualTo(33);
+        assertThat(e.path("message").asText()).contains("Unsupported get request");
+    }
+
     private static TestHttp http() {
         return node.http();
     }

@@ -116,11 +116,13 @@ class DurabilityAndAdmissionTest {
             Resp full = node.http().post("/v1/messages", key, nativeText(phone, "16505550209"));
             assertThat(full.status()).as("%s", full).isEqualTo(429);
             assertThat(full.json().path("code").asText()).isEqualTo("tenant_queue_full");
+            assertThat(full.header("Retry-After")).as("a 429 says when to come back").hasValue("5");
             ObjectNode facadeBody = nativeText(phone, "16505550208").put("messaging_product", "whatsapp");
             facadeBody.remove("channel_id");
             Resp facade = node.http().post("/v23.0/" + phone + "/messages", key, facadeBody);
             assertThat(facade.status()).isEqualTo(429);
             assertThat(facade.json().path("error").path("code").asInt()).isEqualTo(4);
+            assertThat(facade.header("Retry-After")).hasValue("5");
             // a batch that would overflow is refused whole
             assertThat(node.switchboard().messages().countQueued(id)).isEqualTo(3);
             // other tenants are unaffected

@@ -184,14 +184,33 @@ class TemplateValidationTest {
     @Test
     void theCategoryPicksTheDefaultLane() {
         assertLane(template(A_HELD, "otp_code", "en_US", "123456"), "HIGH", "AUTHENTICATION");
-        assertLane(template(A_HELD, "promo", "en_US", "Ann", "20%", "Friday"), "LOW", "MARKETING");
+        assertLane(template(A_HELD, "promo", "en_US", "Ann", "20%", "Friday").put("to", UK), "LOW", "MARKETING");
         assertLane(template(A_HELD, "order_update", "en_US", "A-1"), "NORMAL", "UTILITY");
         // an explicit priority wins over the category
-        assertLane(template(A_HELD, "promo", "en_US", "Ann", "20%", "Friday").put("priority", "high"), "HIGH", "MARKETING");
-        Resp facade = node.http().post("/v23.0/" + A_HELD + "/messages", KEY_A, template(null, "promo", "en_US", "a", "b", "c"));
+        assertLane(template(A_HELD, "promo", "en_US", "Ann", "20%", "Friday").put("to", UK).put("priority", "high"), "HIGH", "MARKETING");
+        Resp facade = node.http().post("/v23.0/" + A_HELD + "/messages", KEY_A,
+                template(null, "promo", "en_US", "a", "b", "c").put("to", UK));
         assertThat(facade.status()).as("%s", facade).isEqualTo(200);
         String id = facade.json().path("messages").get(0).path("id").asText();
         assertThat(node.http().get("/v1/messages/" + id, KEY_A).json().path("lane").asText()).isEqualTo("LOW");
+    }
+
+    private static final String UK = "447911123456";
+
+    @Test
+    void marketingToAUsNumberIsRefusedBecauseMetaNoLongerDeliversIt() {
+        // 16505550123 is a valid US number (California); Meta stopped delivering marketing there on 2025-04-01
+        Resp facade = node.http().post("/v23.0/" + A_HELD + "/messages", KEY_A, template(null, "promo", "en_US", "a", "b", "c"));
+        assertThat(facade.status()).as("%s", facade).isEqualTo(400);
+        assertThat(facade.json().path("error").path("code").asInt()).isEqualTo(131049);
+        assertThat(facade.json().path("error").path("message").asText()).contains("US (+1)");
+        Resp nativeApi = node.http().post("/v1/messages", KEY_A, template(A_HELD, "promo", "en_US", "a", "b", "c"));
+        assertThat(nativeApi.status()).isEqualTo(400);
+        assertThat(nativeApi.json().path("code").asText()).isEqualTo("marketing_to_us_not_delivered");
+        // utility and authentication templates to the same number still go; so does marketing to Canada (+1, not US)
+        assertLane(template(A_HELD, "order_update", "en_US", "A-2"), "NORMAL", "UTILITY");
+        assertLane(template(A_HELD, "otp_code", "en_US", "654321"), "HIGH", "AUTHENTICATION");
+        assertLane(template(A_HELD, "promo", "en_US", "a", "b", "c").put("to", "14165550123"), "LOW", "MARKETING");
     }
 
     private static void assertLane(ObjectNode request, String lane, String category) {

@@ -299,6 +299,11 @@ class ArchiveAnalyticsTest {
     void badParametersAreRefusedWithACode() {
         assertProblem(node.http().get("/v1/analytics/rates?from=2026-13-01", KEY_A), 400, "invalid_parameter", "from");
         assertProblem(node.http().get("/v1/analytics/rates?to=yesterday", KEY_A), 400, "invalid_parameter", "to");
+        // a date LocalDate accepts but epoch milliseconds cannot hold was a 500
+        assertProblem(node.http().get("/v1/analytics/rates?from=%2B999999999-12-01&to=%2B999999999-12-31", KEY_A), 400,
+                "invalid_parameter", "2199");
+        assertProblem(node.http().get("/v1/analytics/rates?from=-999999999-01-01&to=-999999999-01-02", KEY_A), 400,
+                "invalid_parameter", "2000");
         assertProblem(node.http().get("/v1/analytics/rates?from=" + D2 + "&to=" + D1, KEY_A), 400, "invalid_parameter",
                 "after");
         assertProblem(node.http().get("/v1/analytics/rates?group_by=week", KEY_A), 400, "invalid_parameter", "group_by");

@@ -45,7 +45,7 @@ class ArchiveEmulatorTest {
     private static final String KEY = "sk_test_archive_emulator_0123456789";
     private static final String CHANNEL = "4001";
     private static final int MESSAGES = 10;
-    private static final List<String> UNDELIVERABLE = List.of("16504000003", "16504000007");
+    private static final List<String> UNDELIVERABLE = List.of("447911000003", "447911000007");
 
     @TempDir
     Path dir;
@@ -64,7 +64,7 @@ class ArchiveEmulatorTest {
         try (TestDatabases.TestDb db = TestDatabases.forEngine(engine, dir); Emulator emulator = Emulator.start(eb.build())) {
             SwitchboardConfig config = new SwitchboardConfig(
                     new SwitchboardConfig.Http("127.0.0.1", 0, 0, null), db.config(),
-                    new SwitchboardConfig.Security(ADMIN, TestDatabases.MASTER_KEY, dir.resolve("master.key").toString()),
+                    new SwitchboardConfig.Security(ADMIN, TestDatabases.MASTER_KEY, dir.resolve("master.key").toString(), null),
                     new SwitchboardConfig.Upstream(emulator.baseUrl(), "v23.0", Duration.ofSeconds(5), Duration.ofSeconds(2)),
                     SwitchboardConfig.Sending.defaults(), new SwitchboardConfig.Webhooks(SECRET, "verify", 0),
                     SwitchboardConfig.Emulator.defaults(),
@@ -119,7 +119,7 @@ class ArchiveEmulatorTest {
         ObjectNode root = TestHttp.JSON.createObjectNode();
         ArrayNode messages = root.putArray("messages");
         for (int i = 1; i <= MESSAGES; i++) {
-            ObjectNode m = messages.addObject().put("channel_id", CHANNEL).put("to", String.format("165040000%02d", i))
+            ObjectNode m = messages.addObject().put("channel_id", CHANNEL).put("to", String.format("4479110000%02d", i))
                     .put("campaign_id", "flash-1").put("type", "template");
             ObjectNode t = m.putObject("template").put("name", "flash_sale");
             t.putObject("language").put("code", "en_US");

@@ -20,7 +20,7 @@ class ConfigLoaderTest {
         SwitchboardConfig c = ConfigLoader.load((InputStream) null, Map.of());
         assertThat(c.http().host()).isEqualTo("127.0.0.1");
         assertThat(c.http().port()).isEqualTo(8080);
-        assertThat(c.http().maxBodyBytes()).isEqualTo(4L * 1024 * 1024);
+        assertThat(c.http().maxBodyBytes()).isEqualTo(512L * 1024);
         assertThat(c.database().url()).isEqualTo("jdbc:sqlite:data/switchboard.db");
         assertThat(c.database().isSqlite()).isTrue();
         assertThat(c.database().poolSize()).isEqualTo(8);
@@ -30,11 +30,12 @@ class ConfigLoaderTest {
         assertThat(c.upstream().baseUrl()).isEqualTo("https://graph.facebook.com");
         assertThat(c.upstream().apiVersion()).isEqualTo("v23.0");
         assertThat(c.upstream().requestTimeout()).isEqualTo(Duration.ofSeconds(10));
-        assertThat(c.sending().ceilingUtilisation()).isEqualTo(0.97);
+        assertThat(c.sending().ceilingUtilisation()).isEqualTo(0.99);
+        assertThat(c.sending().arrivalJitter()).isEqualTo(Duration.ofMillis(50));
         assertThat(c.sending().maxAttempts()).isEqualTo(8);
         assertThat(c.sending().pairBurst()).isEqualTo(40);
         assertThat(c.sending().pairInterval()).isEqualTo(Duration.ofSeconds(6));
-        assertThat(c.sending().inFlightPolicy()).containsExactly("HIGH=RESEND", "NORMAL=RESEND", "LOW=FAIL");
+        assertThat(c.sending().inFlightPolicy()).containsExactly("HIGH=RESEND", "NORMAL=RESEND", "LOW=RESEND");
         assertThat(c.emulator().enabled()).isFalse();
         assertThat(c.bootstrap().tenants()).isEmpty();
     }
@@ -57,7 +58,7 @@ class ConfigLoaderTest {
                 """), Map.of());
         assertThat(c.http().host()).isEqualTo("0.0.0.0");
         assertThat(c.http().port()).isEqualTo(9090);
-        assertThat(c.http().maxBodyBytes()).isEqualTo(4L * 1024 * 1024); // untouched fields keep their default
+        assertThat(c.http().maxBodyBytes()).isEqualTo(512L * 1024); // untouched fields keep their default
         assertThat(c.database().url()).isEqualTo("jdbc:postgresql://db/sb");
         assertThat(c.database().isSqlite()).isFalse();
         assertThat(c.database().user()).isEqualTo("sb");

@@ -75,7 +75,7 @@ final class DeliveryHarness implements AutoCloseable {
         SwitchboardConfig config = new SwitchboardConfig(
                 new SwitchboardConfig.Http("127.0.0.1", 0, 0, null),
                 db,
-                new SwitchboardConfig.Security(ADMIN, TestDatabases.MASTER_KEY, dir.resolve("master.key").toString()),
+                new SwitchboardConfig.Security(ADMIN, TestDatabases.MASTER_KEY, dir.resolve("master.key").toString(), null),
                 new SwitchboardConfig.Upstream(emulator.baseUrl(), "v23.0", Duration.ofSeconds(5), Duration.ofSeconds(2)),
                 SwitchboardConfig.Sending.defaults(),
                 new SwitchboardConfig.Webhooks(APP_SECRET, "delivery-verify", 0),

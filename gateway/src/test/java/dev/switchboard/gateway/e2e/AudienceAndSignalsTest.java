@@ -116,6 +116,7 @@ class AudienceAndSignalsTest {
         Harness.await("the suppressions are recorded", Duration.ofSeconds(15), () -> suppressions(null).size() == 3);
 
         String toUndeliverable = send(undeliverable, "order_update", 2, null);
+        String otpToUndeliverable = send(undeliverable, "otp_code", 1, null); // HIGH: an OTP gets its chance
         String marketingToLimited = send(limited, "flash_sale", 2, null);
         String utilityToLimited = send(limited, "order_update", 2, null);
         String marketingToStopped = send(stopped, "flash_sale", 2, null);
@@ -123,10 +124,12 @@ class AudienceAndSignalsTest {
         awaitState(marketingToLimited, "FAILED");
         awaitState(marketingToStopped, "FAILED");
         awaitState(utilityToLimited, "SENT", "DELIVERED", "READ");
+        awaitState(otpToUndeliverable, "SENT", "DELIVERED", "READ");
         assertThat(h.count("SELECT last_error_code FROM messages WHERE id='" + toUndeliverable + "'")).isEqualTo(131026);
         assertThat(h.count("SELECT last_error_code FROM messages WHERE id='" + marketingToLimited + "'")).isEqualTo(131049);
         assertThat(h.count("SELECT last_error_code FROM messages WHERE id='" + marketingToStopped + "'")).isEqualTo(131050);
-        assertThat(h.emulator.acceptedMessages(CH)).as("only the utility message reached Meta").hasSize(1);
+        assertThat(h.emulator.acceptedMessages(CH)).as("only the utility message and the OTP reached Meta")
+                .extracting(m -> m.templateName()).containsExactlyInAnyOrder("order_update", "otp_code");
         // the tenant hears a final status for messages Switchboard gave up on, in Meta's shape, once
         Harness.await("local failures are in the event log", Duration.ofSeconds(10), () -> h.count(
                 "SELECT COUNT(*) FROM webhook_events WHERE status='failed' AND message_id IN ('" + toUndeliverable + "','"
@@ -162,6 +165,26 @@ class AudienceAndSignalsTest {
 
         h.emulator.injectInbound(InboundMessage.text(CH, user, "Ed", "hi again"));
         Harness.await("the window reopens", Duration.ofSeconds(15), () -> h.post("/v1/messages", KEY, freeForm(user)).statusCode() == 202);
+    }
+
+    @Test
+    void onceANumbersHistoryIsCompleteFreeFormNeedsAKnownOpenWindow() {
+        db = TestDatabases.forEngine("sqlite", dir);
+        // a grace of zero: the number's inbound history counts as complete from the start
+        SwitchboardConfig.Sending sending = new SwitchboardConfig.Sending(0, 0, 0, null, null, 0, 0, null, 0, null, null, 0, null,
+                null, Duration.ZERO, null, null, null, null);
+        h = Harness.start(db.config(), dir, sending, e -> { }, tenant("aud", KEY, channel(CH, 100)));
+        String stranger = "15557400001";
+        HttpResponse<String> unknown = h.post("/v1/messages", KEY, freeForm(stranger));
+        assertThat(unknown.statusCode()).as(unknown.body()).isEqualTo(400);
+        assertThat(unknown.body()).contains("outside_service_window").contains("has not written");
+        assertThat(h.emulator.stats().number(CH).rejections(131047)).as("nothing reached Meta").isZero();
+        // templates need no window
+        assertThat(h.post("/v1/messages", KEY, Harness.templateBatch(CH, 1, 0, null, "hello_world", 0)).statusCode()).isEqualTo(202);
+
+        h.emulator.injectInbound(InboundMessage.text(CH, stranger, "Stan", "hello?"));
+        Harness.await("the user's message opens the window", Duration.ofSeconds(15),
+                () -> h.post("/v1/messages", KEY, freeForm(stranger)).statusCode() == 202);
     }
 
     @Test

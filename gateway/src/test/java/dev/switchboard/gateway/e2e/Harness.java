@@ -60,6 +60,9 @@ final class Harness implements AutoCloseable {
                 eb.number(EmulatedNumber.builder(c.phoneNumberId()).displayPhoneNumber(c.displayPhoneNumber())
                         .wabaId(c.wabaId()).portfolioId(c.portfolioId()).accessToken(c.accessToken())
                         .ceilingMps(c.ceilingMps()).build());
+                // Meta's messaging limit as the channel's config states it: the gateway reads it back (NumberFacts)
+                java.util.Arrays.stream(dev.switchboard.emulator.Tier.values()).filter(tier -> tier.name().equals(c.tier())).findFirst()
+                        .ifPresent(tier -> eb.portfolioTier(c.portfolioId(), tier));
             }
         }
         emulatorTweaks.accept(eb);
@@ -67,7 +70,7 @@ final class Harness implements AutoCloseable {
         SwitchboardConfig config = new SwitchboardConfig(
                 new SwitchboardConfig.Http("127.0.0.1", 0, 0, null),
                 db,
-                new SwitchboardConfig.Security("e2e-admin", TestDatabases.MASTER_KEY, dir.resolve("master.key").toString()),
+                new SwitchboardConfig.Security("e2e-admin", TestDatabases.MASTER_KEY, dir.resolve("master.key").toString(), null),
                 new SwitchboardConfig.Upstream(emulator.baseUrl(), "v23.0", Duration.ofSeconds(5), Duration.ofSeconds(2)),
                 sending,
                 new SwitchboardConfig.Webhooks(APP_SECRET, "e2e-verify", 0),
@@ -84,6 +87,11 @@ final class Harness implements AutoCloseable {
     /** Stops the node cleanly and starts a new one on the same database. */
     void restart() {
         node.close();
+        startAgain();
+    }
+
+    /** Starts a new node on the same database, after the old one was closed. */
+    void startAgain() {
         node = Switchboard.start(config);
         emulator.setWebhookUrl(node.baseUrl() + "/webhooks/whatsapp");
     }

@@ -201,7 +201,7 @@ class SendPathTest {
         // 30 attempts: at 40% errors a message fails ten times in a row once in ~10,000, so with
         // 200 messages a 10-attempt limit made this test fail ~2% of runs by exhausting retries.
         SwitchboardConfig.Sending s = new SwitchboardConfig.Sending(0, 0, 30, Duration.ofMillis(20), Duration.ofMillis(200), 1.0,
-                0, null, 0, null, null, 1000, null);
+                0, null, 0, null, null, 1000, null, null, null, null, null, null, null);
         h = Harness.start(db.config(), dir, s, e -> e.faults(faults(0.4)), tenant("a", KEY_A, channel("7001", 100)));
         List<String> ids = acceptBatches(KEY_A, "7001", 200, 0, null, "hello_world", 0);
         Harness.await("all sent despite 5xx", Duration.ofSeconds(60),
@@ -217,7 +217,7 @@ class SendPathTest {
     void theCircuitBreakerOpensOnAnOutageAndClosesWhenMetaRecovers(String engine) {
         db = TestDatabases.forEngine(engine, dir);
         SwitchboardConfig.Sending s = new SwitchboardConfig.Sending(0, 0, 50, Duration.ofMillis(20), Duration.ofMillis(100), 1.0,
-                0, null, 0, null, null, 10, Duration.ofSeconds(1));
+                0, null, 0, null, null, 10, Duration.ofSeconds(1), null, null, null, null, null, null);
         h = Harness.start(db.config(), dir, s, e -> e.faults(faults(1.0)), tenant("a", KEY_A, channel("8001", 100)));
         List<String> ids = acceptBatches(KEY_A, "8001", 100, 0, null, "hello_world", 0);
         Harness.await("breaker open", Duration.ofSeconds(20), () -> h.node.outbound().breakerState("8001").equals("OPEN"));

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.switchboard.emulator.AcceptedMessage;
 import dev.switchboard.emulator.Tier;
+import dev.switchboard.gateway.Switchboard;
 import dev.switchboard.gateway.config.SwitchboardConfig;
 import dev.switchboard.gateway.testing.TestDatabases;
 import java.net.http.HttpResponse;
@@ -72,21 +73,22 @@ class ShapingTest {
                 tenant("t", KEY, tiered));
         HttpResponse<String> r = h.post("/v1/messages", KEY, Harness.templateBatch("1301", 300, 0, null, "flash_sale", 2));
         assertThat(r.statusCode()).as(r.body()).isEqualTo(202);
-        Harness.await("the budget is used up", Duration.ofSeconds(30), () -> sent() == 250, h::states);
+        // marketing may reach 225 of the tier's 250 unique users: 10% stays for codes and service messages
+        Harness.await("the marketing budget is used up", Duration.ofSeconds(30), () -> sent() == 225, h::states);
         sleep(1500);
-        assertThat(sent()).as("no marketing beyond the tier's 250 unique users").isEqualTo(250);
-        assertThat(h.count("SELECT COUNT(*) FROM messages WHERE lane=2 AND state='QUEUED'")).isEqualTo(50);
+        assertThat(sent()).as("no marketing beyond 90% of the tier's 250 unique users").isEqualTo(225);
+        assertThat(h.count("SELECT COUNT(*) FROM messages WHERE lane=2 AND state='QUEUED'")).isEqualTo(75);
         assertThat(h.emulator.stats().portfolio("biz-1301").tierOverruns()).isZero();
 
         HttpResponse<String> otp = h.post("/v1/messages", KEY, Harness.templateBatch("1301", 3, 10_000, null, "otp_code", 1));
         assertThat(otp.statusCode()).as(otp.body()).isEqualTo(202);
-        Harness.await("codes are not held by the marketing budget", Duration.ofSeconds(15), () -> sent() == 253);
+        Harness.await("codes are not held by the marketing budget", Duration.ofSeconds(15), () -> sent() == 228);
     }
 
     @Test
     void aBusyRecipientIsPacedUnderThePairRateAndHearsInOrder() {
         SwitchboardConfig.Sending pairs = new SwitchboardConfig.Sending(0, 0, 0, null, null, 0, 4, Duration.ofMillis(400), 0, null,
-                null, 0, null);
+                null, 0, null, null, null, null, null, null, null);
         h = Harness.start(sqlite(), dir, pairs, e -> e.pairBurst(5).pairRefill(Duration.ofMillis(300)),
                 tenant("q", KEY, channel("1401", 100)));
         List<String> ids = new ArrayList<>();
@@ -116,6 +118,78 @@ class ShapingTest {
         Harness.await("ceiling raised by the webhook", Duration.ofSeconds(15),
                 () -> h.node.tenancy().channel("1501").orElseThrow().ceilingMps() == 1000);
         assertThat(h.emulator.stats().number("1501").rejections(131057)).as("sends met the upgrade window").isPositive();
+    }
+
+    @Test
+    void aRecipientHeldByThePairRateNeverDelaysAnotherRecipient() {
+        h = Harness.start(sqlite(), dir, SwitchboardConfig.Sending.defaults(), e -> { }, tenant("p", KEY, channel("1801", 80)));
+        // 150 messages to one user: about 40 leave at once, then one every 6 s (Meta's pair rate)
+        String one = Harness.templateBatch("1801", 150, 0, null, "hello_world", 0).replaceAll("\"to\":\"1[0-9]+\"", "\"to\":\"15557000001\"");
+        assertThat(h.post("/v1/messages", KEY, one).statusCode()).isEqualTo(202);
+        Harness.await("the first user's burst is sent", Duration.ofSeconds(30),
+                () -> h.count("SELECT COUNT(*) FROM messages WHERE recipient='15557000001' AND state IN ('SENT','DELIVERED','READ')") >= 30);
+        HttpResponse<String> other = h.post("/v1/messages", KEY, Harness.templateBatch("1801", 1, 0, null, "hello_world", 0)
+                .replaceAll("\"to\":\"1[0-9]+\"", "\"to\":\"15557000002\""));
+        assertThat(other.statusCode()).isEqualTo(202);
+        String id = Harness.json(other).path("messages").path(0).path("id").asText();
+        Harness.await("the other user's message leaves while the first user is still held", Duration.ofSeconds(20),
+                () -> List.of("SENT", "DELIVERED", "READ").contains(h.string("SELECT state FROM messages WHERE id='" + id + "'")), h::states);
+        assertThat(h.count("SELECT COUNT(*) FROM messages WHERE recipient='15557000001' AND state='QUEUED'"))
+                .as("the first user's messages are still waiting for their pair rate").isPositive();
+    }
+
+    @Test
+    void aGracefulStopRefusesNewWorkAndSettlesTheSendsInFlight() throws Exception {
+        h = Harness.start(sqlite(), dir, SwitchboardConfig.Sending.defaults(), e -> { }, tenant("g", KEY, channel("1901", 80)));
+        h.emulator.setResponseLatency(Duration.ofSeconds(4), Duration.ZERO); // Meta answers slowly: sends stay in flight
+        assertThat(h.post("/v1/messages", KEY, Harness.templateBatch("1901", 20, 0, null, "hello_world", 0)).statusCode()).isEqualTo(202);
+        Harness.await("sends in flight", Duration.ofSeconds(15),
+                () -> h.count("SELECT COUNT(*) FROM messages WHERE state='SENDING'") > 0, h::states);
+        String base = h.node.baseUrl();
+        Switchboard stopping = h.node;
+        Thread stop = Thread.ofVirtual().start(stopping::close);
+        Harness.await("readiness turns 503", Duration.ofSeconds(10), () -> Harness.send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create(base + "/health/ready")).GET()).statusCode() == 503);
+        HttpResponse<String> refused = Harness.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/v1/messages"))
+                .header("Authorization", "Bearer " + KEY).header("Content-Type", "application/json")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString(Harness.templateBatch("1901", 1, 100, null, "hello_world", 0))));
+        assertThat(refused.statusCode()).as(refused.body()).isEqualTo(503);
+        assertThat(refused.body()).contains("shutting_down");
+        assertThat(refused.headers().firstValue("Retry-After")).hasValue("5");
+        stop.join();
+        // what was on its way to Meta when the stop began was answered and recorded before the exit
+        // (read from the database itself: no node is running now)
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection(sqlite().url());
+             java.sql.Statement st = c.createStatement()) {
+            assertThat(countOf(st, "SELECT COUNT(*) FROM messages WHERE state='SENDING'")).as("left in flight").isZero();
+            assertThat(countOf(st, "SELECT COUNT(*) FROM messages WHERE state IN ('SENT','DELIVERED','READ')")).isPositive();
+        }
+        h.emulator.setResponseLatency(Duration.ZERO, Duration.ZERO);
+        h.startAgain();
+    }
+
+    private static long countOf(java.sql.Statement st, String sql) throws java.sql.SQLException {
+        try (java.sql.ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    @Test
+    void theMessagingLimitIsReadFromMeta() {
+        // configured as unlimited, but Meta says the portfolio is on the 2K tier
+        h = Harness.start(sqlite(), dir, SwitchboardConfig.Sending.defaults(), e -> e.portfolioTier("biz-1701", Tier.TIER_2K),
+                tenant("m", KEY, channel("1701", 80)));
+        Harness.await("the tier read from whatsapp_business_manager_messaging_limit", Duration.ofSeconds(15),
+                () -> "TIER_2K".equals(h.node.tenancy().channel("1701").orElseThrow().tier()));
+
+        // a throughput upgrade whose webhook never arrived is caught up from throughput.level
+        h.emulator.setWebhookUrl("http://127.0.0.1:9/unreachable");
+        h.emulator.throughputUpgrade("1701", 1000, Duration.ofMillis(200));
+        Harness.await("the upgrade is done at Meta", Duration.ofSeconds(15), () -> h.emulator.stats().number("1701").ceiling() == 1000);
+        assertThat(h.node.tenancy().channel("1701").orElseThrow().ceilingMps()).as("no webhook told us").isEqualTo(80);
+        h.node.numberFacts().refreshAll();
+        assertThat(h.node.tenancy().channel("1701").orElseThrow().ceilingMps()).isEqualTo(1000);
     }
 
     @Test

@@ -195,6 +195,74 @@ class WebhookPathTest {
         assertThat(postWebhook(for4102, "sha256=" + sign(for4102, "third-app")).statusCode()).isEqualTo(401);
     }
 
+    /**
+     * Tenant B's own app may sign anything it likes; it must still not reach tenant A: not by A's
+     * message ids in biz_opaque_callback_data (with B's, no, or an unknown phone_number_id), not
+     * by A's display number in a quality update under B's WABA.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"sqlite", "postgres"})
+    void aPayloadSignedByOneTenantsAppCannotTouchAnotherTenant(String engine) {
+        db = TestDatabases.forEngine(engine, dir);
+        h = Harness.start(db.config(), dir, dev.switchboard.gateway.config.SwitchboardConfig.Sending.defaults(), e -> { },
+                tenant("a", KEY, channel("4101", 100)), tenant("b", "sk_test_webhooks_b", channel("4102", 100)));
+        admin("PATCH", "/admin/channels/4102", "{\"app_secret\":\"tenant-b-app-secret\"}");
+        admin("PATCH", "/admin/channels/4101", "{\"state\":\"PAUSED\"}");
+        String victim = Harness.json(h.post("/v1/messages", KEY, Harness.templateBatch("4101", 1, 0, null, "hello_world", 0)))
+                .path("messages").path(0).path("id").asText();
+        long now = System.currentTimeMillis() / 1000;
+        String failed = status("wamid.forged1", victim, "failed", now, 131026);
+        String delivered = status("wamid.forged2", victim, "delivered", now, null);
+        List<String> forged = List.of(
+                payloadFor("4102", failed),                                                    // B's own number
+                payloadFor("4102", delivered),
+                payloadFor("4102", failed).replace("\"phone_number_id\":\"4102\"", "\"phone_number_id\":\"999\""),  // unknown number
+                payloadFor("4102", failed).replace(",\"phone_number_id\":\"4102\"", ""),                              // none
+                // B's WABA, A's display number
+                "{\"object\":\"whatsapp_business_account\",\"entry\":[{\"id\":\"waba-4102\",\"changes\":[{\"field\":"
+                        + "\"phone_number_quality_update\",\"value\":{\"display_phone_number\":\"15550004101\",\"event\":\"FLAGGED\","
+                        + "\"current_limit\":\"TIER_250\"}}]}]}");
+        for (String body : forged) {
+            assertThat(postWebhook(body, "sha256=" + sign(body, "tenant-b-app-secret")).statusCode()).isEqualTo(200);
+        }
+        // a genuine change of B's own, signed by B, after them all: once it is applied, the forged ones were read too
+        String own = inboundPayloadFor("4102", "15559990077", "wamid.b-own", now, "hi");
+        assertThat(postWebhook(own, "sha256=" + sign(own, "tenant-b-app-secret")).statusCode()).isEqualTo(200);
+        awaitProcessed();
+        assertThat(h.count("SELECT COUNT(*) FROM webhook_events WHERE wamid='wamid.b-own'")).isEqualTo(1);
+        assertThat(state(victim)).as("tenant A's message").isEqualTo("QUEUED");
+        assertThat(h.count("SELECT COUNT(*) FROM messages WHERE id='" + victim + "' AND wamid IS NOT NULL")).isZero();
+        var a = h.node.tenancy().channel("4101").orElseThrow();
+        assertThat(a.quality()).isEqualTo("GREEN");
+        assertThat(a.tier()).isEqualTo("TIER_UNLIMITED");
+    }
+
+    private void admin(String method, String path, String body) {
+        HttpResponse<String> r = Harness.send(HttpRequest.newBuilder(URI.create(h.node.baseUrl() + path))
+                .header("Authorization", "Bearer e2e-admin").header("Content-Type", "application/json")
+                .method(method, HttpRequest.BodyPublishers.ofString(body)));
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"sqlite", "postgres"})
+    void aSignedChangeWithoutAValueIsSkippedAndNeitherEventsNorTheArchiveWaitOnIt(String engine) throws Exception {
+        start(engine);
+        // signed with the right secret, but not a change Meta would send
+        signedOk("{\"object\":\"whatsapp_business_account\",\"entry\":[{\"id\":\"waba-4101\",\"changes\":[{\"field\":\"account_update\"}]}]}");
+        signedOk("{\"object\":\"whatsapp_business_account\",\"entry\":[{\"id\":\"waba-4101\",\"changes\":[\"true\"]}]}");
+        signedOk(inboundPayloadFor("4101", "15559990009", "wamid.after1", System.currentTimeMillis() / 1000, "still here"));
+        awaitProcessed();
+        assertThat(h.count("SELECT COUNT(*) FROM webhook_events WHERE wamid='wamid.after1'")).isEqualTo(1);
+        assertThat(h.node.registry().get("switchboard_webhooks_malformed_changes").counter().count()).isEqualTo(2.0);
+        assertThat(h.count("SELECT COUNT(*) FROM webhook_journal")).as("the raw payloads stay for an operator").isEqualTo(3);
+        // the archive takes every event, the one behind the bad changes included
+        var report = h.node.archive().archiver().flush();
+        assertThat(report.eventsArchived()).isGreaterThanOrEqualTo(1);
+        assertThat(h.node.archive().archiver().status().lastError()).isNull();
+        assertThat(h.node.archive().archiver().status().cursor()).isEqualTo(h.count("SELECT MAX(id) FROM webhook_events"));
+    }
+
     // ---- helpers ----------------------------------------------------------------------------
 
     /** Sends {@code n} messages for real, then points the emulator's webhooks away. */

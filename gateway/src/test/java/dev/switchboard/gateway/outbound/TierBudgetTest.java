@@ -54,6 +54,7 @@ class TierBudgetTest {
     void reservingIsAtomicSoConcurrentTakersNeverOvershootTheTier() throws Exception {
         TierBudget b = new TierBudget(250);
         java.util.concurrent.atomic.AtomicInteger granted = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.Set<String> reserved = java.util.concurrent.ConcurrentHashMap.newKeySet();
         Thread[] takers = new Thread[4];
         for (int t = 0; t < takers.length; t++) {
             int base = t * 1000;
@@ -61,6 +62,7 @@ class TierBudgetTest {
                 for (int i = 0; i < 200; i++) {
                     if (b.tryReserve("r" + (base + i), T0)) {
                         granted.incrementAndGet();
+                        reserved.add("r" + (base + i));
                     }
                 }
             });
@@ -70,6 +72,27 @@ class TierBudgetTest {
         }
         assertThat(granted.get()).isEqualTo(250);
         assertThat(b.used(T0)).isEqualTo(250);
-        assertThat(b.tryReserve("r0", T0)).as("a reserved recipient stays free").isTrue();
+        // which recipients won is up to the scheduler; any of them stays free, any other is refused
+        assertThat(b.tryReserve(reserved.iterator().next(), T0)).as("a reserved recipient stays free").isTrue();
+        assertThat(b.tryReserve("never-tried", T0)).isFalse();
+    }
+
+    @Test
+    void marketingLeavesTheReserveForOtpsAndServiceMessages() {
+        TierBudget b = new TierBudget(250, 0.1); // marketing may reach 225 of the 250
+        int marketing = 0;
+        for (int i = 0; i < 300; i++) {
+            if (b.tryReserve("m" + i, T0)) {
+                marketing++;
+            }
+        }
+        assertThat(marketing).isEqualTo(225);
+        assertThat(b.allows("m999", T0)).isFalse();
+        // OTPs and utility messages still have room: they record, and count towards the same limit
+        for (int i = 0; i < 25; i++) {
+            b.record("otp" + i, T0);
+        }
+        assertThat(b.used(T0)).isEqualTo(250);
+        assertThat(b.tryReserve("m0", T0)).as("a recipient already reached stays free").isTrue();
     }
 }

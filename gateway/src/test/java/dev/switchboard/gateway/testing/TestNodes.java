@@ -128,12 +128,12 @@ public final class TestNodes {
         // Security: masterKey is required on PostgreSQL; the key file lives in the temp dir either way.
         String masterKey = database.isSqlite() ? null : TestDatabases.MASTER_KEY;
         SwitchboardConfig.Security security = new SwitchboardConfig.Security(ADMIN_TOKEN, masterKey,
-                dir.resolve("master.key").toString());
+                dir.resolve("master.key").toString(), null);
         SwitchboardConfig.Upstream upstream = new SwitchboardConfig.Upstream(UNREACHABLE, "v23.0", Duration.ofSeconds(2),
                 Duration.ofSeconds(1));
         // Few, slow retries: a message on the active channel stays QUEUED/SENDING for the test's lifetime.
         SwitchboardConfig.Sending sending = new SwitchboardConfig.Sending(0, 0, 1_000, Duration.ofSeconds(30),
-                Duration.ofMinutes(5), 0, 0, null, 0, null, null, 0, null);
+                Duration.ofMinutes(5), 0, 0, null, 0, null, null, 0, null, null, null, null, null, null, null);
         SwitchboardConfig.Bootstrap bootstrap = new SwitchboardConfig.Bootstrap(List.of(
                 new TenantSpec(TENANT_A, "Tenant A", KEY_A, List.of(
                         new ChannelSpec(A_ACTIVE, "+1 555 000 0001", "waba-a", "portfolio-a", TOKEN_A, 80, "TIER_10K"),

@@ -183,11 +183,22 @@ public final class Intake {
         return new Result(accepted, response, false);
     }
 
+    private static long burst(Tenant tenant) {
+        return Math.max(2L * tenant.ingressPerSecond(), 10);
+    }
+
     private void admit(Tenant tenant, int n) {
-        // Capacity of two seconds' worth (at least two full batches) absorbs a client's bursts
-        // while holding the sustained rate to the tenant's limit.
+        // A burst of two seconds' worth absorbs a client's unevenness while holding the sustained
+        // rate to the tenant's limit. (It used to be at least 2,000 so a full batch always fit:
+        // a tenant limited to 5/s then had 2,000 before its first 429.) A batch larger than the
+        // burst can never fit, and is told so rather than asked to retry.
+        long burst = burst(tenant);
+        if (n > burst) {
+            metrics.rejected(tenant.id(), "rate_limited");
+            throw Rejection.batchOverIngress(n, burst);
+        }
         Bucket bucket = ingress.computeIfAbsent(tenant.id() + '|' + tenant.ingressPerSecond(), k -> Bucket.builder()
-                .addLimit(Bandwidth.builder().capacity(Math.max(2L * tenant.ingressPerSecond(), 2000))
+                .addLimit(Bandwidth.builder().capacity(burst)
                         .refillGreedy(tenant.ingressPerSecond(), Duration.ofSeconds(1)).build())
                 .build());
         if (!bucket.tryConsume(n)) {

@@ -128,6 +128,11 @@ public final class Rejection extends RuntimeException {
         return new Rejection(409, "idempotency_conflict", 100, "Idempotency-Key was already used with a different request body");
     }
 
+    public static Rejection batchOverIngress(int n, long burst) {
+        return new Rejection(429, "batch_over_ingress", 4, "A batch of " + n + " messages is more than this tenant's ingress"
+                + " allows at once (" + burst + "); send batches of at most " + burst);
+    }
+
     public static Rejection rateLimited(int perSecond) {
         return new Rejection(429, "rate_limited", 4, "Tenant ingress rate of " + perSecond + " messages/s exceeded; retry shortly");
     }

@@ -192,6 +192,40 @@ class DurabilityAndAdmissionTest {
     }
 
     @Test
+    void aTenantsIngressBurstIsTwoSecondsOfItsRateNotTwoThousand() {
+        try (TestNodes.Node node = TestNodes.start("sqlite")) {
+            ingressBurst(node);
+        }
+    }
+
+    private static void ingressBurst(TestNodes.Node node) {
+        Resp t = node.http().post("/admin/tenants", ADMIN_TOKEN, "{\"name\":\"Slow\",\"ingress_per_second\":5}");
+        String id = t.json().path("id").asText();
+        String key = t.json().path("api_key").path("key").asText();
+        String phone = "889" + (System.nanoTime() % 1_000_000);
+        node.http().post("/admin/tenants/" + id + "/channels", ADMIN_TOKEN,
+                "{\"phone_number_id\":\"" + phone + "\",\"waba_id\":\"w\",\"access_token\":\"tok\"}");
+        assertThat(node.http().patch("/admin/channels/" + phone, ADMIN_TOKEN, "{\"state\":\"PAUSED\"}").status()).isEqualTo(200);
+        // 5 a second allows a burst of 10: a batch of 11 can never fit, and is told so (it was 2,000)
+        Resp tooBig = node.http().post("/v1/messages", key, batch(phone, 11));
+        assertThat(tooBig.status()).as("%s", tooBig).isEqualTo(429);
+        assertThat(tooBig.json().path("code").asText()).isEqualTo("batch_over_ingress");
+        assertThat(tooBig.json().path("detail").asText()).contains("at most 10");
+        assertThat(node.switchboard().messages().countQueued(id)).isZero();
+        Resp fits = node.http().post("/v1/messages", key, batch(phone, 10));
+        assertThat(fits.status()).as("%s", fits).isEqualTo(202);
+    }
+
+    private static ObjectNode batch(String phone, int n) {
+        ObjectNode root = TestHttp.JSON.createObjectNode();
+        var arr = root.putArray("messages");
+        for (int i = 0; i < n; i++) {
+            arr.add(nativeText(phone, "1650555" + String.format("%04d", i)));
+        }
+        return root;
+    }
+
+    @Test
     void theFacadeAcceptsOnAnActiveChannelWhoseUpstreamIsDown() {
         // the upstream is unreachable: accepting must not depend on it, and the message stays retryable
         try (TestNodes.Node node = TestNodes.start("sqlite")) {

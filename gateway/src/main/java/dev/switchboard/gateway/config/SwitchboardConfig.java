@@ -190,9 +190,10 @@ public record SwitchboardConfig(
      * once half of its last {@code breakerFailureThreshold}·2 POSTs (at least
      * {@code breakerFailureThreshold}) failed. Dead letters are kept for {@code deadLetterRetention}.
      */
+    /** {@code allowPrivateTargets}: tenants' webhook URLs may point into this network (off by default; see TargetGuard). */
     public record Delivery(Duration retryBase, Duration retryCap, Duration horizon, Duration requestTimeout,
                            int maxInFlight, int maxBatch, int breakerFailureThreshold, Duration breakerOpenFor,
-                           Duration deadLetterRetention) {
+                           Duration deadLetterRetention, Boolean allowPrivateTargets) {
         public Delivery {
             retryBase = retryBase == null ? Duration.ofSeconds(1) : retryBase;
             retryCap = retryCap == null ? Duration.ofMinutes(10) : retryCap;
@@ -203,11 +204,12 @@ public record SwitchboardConfig(
             breakerFailureThreshold = breakerFailureThreshold <= 0 ? 5 : breakerFailureThreshold;
             breakerOpenFor = breakerOpenFor == null ? Duration.ofSeconds(30) : breakerOpenFor;
             deadLetterRetention = deadLetterRetention == null ? Duration.ofDays(7) : deadLetterRetention;
+            allowPrivateTargets = allowPrivateTargets != null && allowPrivateTargets;
         }
 
         /** The timing knobs only; the rest take their defaults. */
         public Delivery(Duration retryBase, Duration retryCap, Duration horizon, Duration requestTimeout) {
-            this(retryBase, retryCap, horizon, requestTimeout, 0, 0, 0, null, null);
+            this(retryBase, retryCap, horizon, requestTimeout, 0, 0, 0, null, null, null);
         }
 
         public static Delivery defaults() {

@@ -46,7 +46,7 @@ final class DeliveryApi {
             }
         }
         WebhookEndpoint current = outbox.endpoint(tenantId).orElse(null);
-        String url = b.hasNonNull("url") ? url(b.get("url")) : null;
+        String url = b.hasNonNull("url") ? url(b.get("url"), outbox.allowsPrivateTargets()) : null;
         String secret = b.hasNonNull("secret") ? secret(b.get("secret")) : null;
         if (current == null && url == null) {
             throw Rejection.missing("url");
@@ -154,7 +154,7 @@ final class DeliveryApi {
 
     // ---- validation -------------------------------------------------------------------------
 
-    static String url(JsonNode n) {
+    static String url(JsonNode n, boolean allowPrivate) {
         if (!n.isTextual() || n.asText().isBlank()) {
             throw badUrl("must be a non-empty string");
         }
@@ -180,6 +180,10 @@ final class DeliveryApi {
         }
         if (u.getRawFragment() != null) {
             throw badUrl("must not have a fragment");
+        }
+        String refusal = allowPrivate ? null : TargetGuard.refusal(u.getHost());
+        if (refusal != null) {
+            throw badUrl(refusal);
         }
         return s;
     }

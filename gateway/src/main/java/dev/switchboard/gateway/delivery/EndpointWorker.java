@@ -246,6 +246,12 @@ final class EndpointWorker implements AutoCloseable {
 
     /** One signed POST; null when interrupted (shutdown or endpoint removal). */
     private Outcome post(Target to, byte[] body) {
+        if (!ctx.config().allowPrivateTargets()) {
+            String refusal = TargetGuard.refusal(to.uri().getHost()); // again now: the name may point elsewhere since
+            if (refusal != null) {
+                return new Outcome(false, null, "not sent: the endpoint's host " + refusal);
+            }
+        }
         long timeout = ctx.config().requestTimeout().toMillis();
         HttpRequest request = HttpRequest.newBuilder(to.uri())
                 .timeout(ctx.config().requestTimeout())

@@ -92,6 +92,10 @@ public final class Outbox implements AutoCloseable {
     private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().name("delivery-timers").daemon(true).factory());
 
+    boolean allowsPrivateTargets() {
+        return ctx.config().allowPrivateTargets();
+    }
+
     public Outbox(SwitchboardConfig.Delivery config, int writerBatch, Supplier<Connection> writerConnections,
                   java.util.concurrent.locks.Lock sharedWriteLock, Jdbc jdbc,
                   EventLog events, Tenancy tenancy, TokenCipher cipher, ObjectMapper json, MeterRegistry registry,

@@ -54,7 +54,7 @@ abstract class DeliveryTestBase {
     /** Quick retries and a quick breaker, so outages and recoveries take milliseconds, not minutes. */
     static SwitchboardConfig.Delivery fast(Duration horizon, Duration requestTimeout, int maxInFlight, int maxBatch) {
         return new SwitchboardConfig.Delivery(Duration.ofMillis(20), Duration.ofMillis(300), horizon, requestTimeout,
-                maxInFlight, maxBatch, 5, Duration.ofMillis(300), null);
+                maxInFlight, maxBatch, 5, Duration.ofMillis(300), null, true); // receivers are on 127.0.0.1
     }
 
     static List<String> recipients(String prefix, int users, int messagesEach) {

@@ -124,6 +124,20 @@ class WebhookEndpointApiTest {
     }
 
     @Test
+    void aTenantCannotPointItsEndpointIntoSwitchboardsNetwork() {
+        String key = newTenant()[1];
+        for (String url : List.of("http://127.0.0.1:8080/admin/tenants", "http://169.254.169.254/latest/meta-data/", "http://[::1]:9/x",
+                "http://2130706433/x", "http://10.1.2.3/x", "http://192.168.0.10/x", "http://172.16.5.4/x", "http://localhost:8080/x",
+                "http://0.0.0.0:8080/x", "http://[fd00::1]/x", "http://100.64.1.1/x")) {
+            Resp r = put(key, valid(url));
+            assertProblem(r, 400, "invalid_webhook_url");
+            assertThat(r.json().path("detail").asText()).as(url).containsAnyOf("internal", "localhost").doesNotContain("Exception");
+        }
+        assertProblem(put(key, valid("http://127.1/x")), 400, "invalid_webhook_url"); // not even a host to java.net.URI
+        assertProblem(http().get("/v1/webhook-endpoint", key), 404, "not_found");
+    }
+
+    @Test
     void badSecretsFiltersAndBodiesAreRefused() {
         String key = newTenant()[1];
         String url = "https://example.com/hook";
@@ -173,10 +187,10 @@ class WebhookEndpointApiTest {
         assertThat(updated.json().path("messages").asBoolean()).isFalse();
         assertThat(updated.json().path("account").asBoolean()).isTrue();
         String secretBefore = storedSecret(t[0]);
-        assertThat(put(t[1], "{\"url\":\"http://10.0.0.7:8080/in\",\"account\":false}").status()).isEqualTo(200);
+        assertThat(put(t[1], "{\"url\":\"http://203.0.113.7:8080/in\",\"account\":false}").status()).isEqualTo(200);
         assertThat(storedSecret(t[0])).isEqualTo(secretBefore);
         JsonNode now = http().get("/v1/webhook-endpoint", t[1]).json();
-        assertThat(now.path("url").asText()).isEqualTo("http://10.0.0.7:8080/in");
+        assertThat(now.path("url").asText()).isEqualTo("http://203.0.113.7:8080/in");
         assertThat(now.path("statuses").asText()).isEqualTo("final");
         assertThat(now.path("account").asBoolean()).isFalse();
         assertThat(now.toString()).doesNotContain(SECRET);

@@ -76,6 +76,10 @@ final class ChannelWorker {
     private volatile boolean running = true;
     private long pausedUntilMillis;
     private long marketingPausedUntilMillis;
+    private final Map<String, io.micrometer.core.instrument.Counter> holds = new HashMap<>();
+    static final String MESSAGING_LIMIT = "messaging limit";
+    static final String PAIR_RATE = "pair rate";
+    static final String MARKETING_PAUSED = "marketing paused (131048)";
     private Thread thread;
 
     ChannelWorker(OutboundContext ctx, Channel channel, TierBudget tier) {
@@ -311,6 +315,9 @@ final class ChannelWorker {
             releaseDueRetries(nowMillis);
             Channel c = channel;
             if (!c.sendable()) {
+                if (!isIdle()) {
+                    held("channel " + c.state());
+                }
                 wake.await(1, TimeUnit.SECONDS);
                 return null;
             }
@@ -362,6 +369,9 @@ final class ChannelWorker {
     }
 
     private QueuedMessage pick(long nowMillis, long nowNanos) {
+        if (marketingPausedUntilMillis > nowMillis && !lanes[Lane.LOW.ordinal()].isEmpty()) {
+            held(MARKETING_PAUSED);
+        }
         for (Lane lane : priority.order(marketingPausedUntilMillis <= nowMillis, lanes)) {
             QueuedMessage m = takeEligible(lanes[lane.ordinal()], nowMillis, nowNanos);
             if (m != null) {
@@ -396,12 +406,20 @@ final class ChannelWorker {
             }
             // The budget is checked before the pair pacer takes a token and reserved only after,
             // so a message held by one never consumes the other's allowance.
-            boolean blocked = verdict instanceof SendGate.Hold
-                    || recipientsInRetry.containsKey(r)
-                    || recipientsInFlight.contains(r)
-                    || (budget != null && !budget.allows(r, nowMillis))
-                    || !pairs.tryAcquire(r, nowNanos)
-                    || (budget != null && !budget.tryReserve(r, nowMillis));
+            boolean blocked = true;
+            if (verdict instanceof SendGate.Hold hold) {
+                held(hold.why());
+            } else if (recipientsInRetry.containsKey(r) || recipientsInFlight.contains(r)) {
+                blocked = true; // its recipient's previous message is still on its way: order
+            } else if (budget != null && !budget.allows(r, nowMillis)) {
+                held(MESSAGING_LIMIT);
+            } else if (!pairs.tryAcquire(r, nowNanos)) {
+                held(PAIR_RATE);
+            } else if (budget != null && !budget.tryReserve(r, nowMillis)) {
+                held(MESSAGING_LIMIT);
+            } else {
+                blocked = false;
+            }
             if (blocked) {
                 if (skipped == null) {
                     skipped = new HashSet<>();
@@ -490,6 +508,17 @@ final class ChannelWorker {
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * Counts a queued message passed over, by reason ({@code switchboard_messages_held}): what an
+     * operator reads to see why a lane is not moving, and what tests wait for before asserting
+     * that something stayed queued. Called under the worker's lock.
+     */
+    private void held(String reason) {
+        holds.computeIfAbsent(reason, r -> io.micrometer.core.instrument.Counter.builder("switchboard_messages_held")
+                .description("times a queued message was passed over, by reason").tag("channel", channelId).tag("reason", r)
+                .register(ctx.metrics().registry())).increment();
     }
 
     NumberPacer pacer() {

@@ -147,7 +147,7 @@ class AudienceAndSignalsTest {
         String marketingToFresh = send(fresh, "flash_sale", 2, null);
         String utilityToFresh = send(fresh, "order_update", 2, null);
         awaitState(utilityToFresh, "SENT", "DELIVERED", "READ");
-        sleep(1000);
+        h.awaitHeld(CH, "marketing paused (131048)");
         assertThat(state(marketingToFresh)).as("131048 paused the number's marketing").isEqualTo("QUEUED");
     }
 
@@ -196,7 +196,7 @@ class AudienceAndSignalsTest {
         String marketing = send("15557300001", "flash_sale", 2, null);
         String utility = send("15557300002", "order_update", 2, null);
         awaitState(utility, "SENT", "DELIVERED", "READ");
-        sleep(800);
+        h.awaitHeld(CH, "quality RED");
         assertThat(state(marketing)).isEqualTo("QUEUED");
         h.emulator.accountEvent(AccountEvent.qualityUpdate(CH, "UNFLAGGED", null));
         awaitState(marketing, "SENT", "DELIVERED", "READ");
@@ -211,7 +211,7 @@ class AudienceAndSignalsTest {
                 () -> "PAUSED".equals(h.node.templates().holdStatus("waba-" + CH, "flash_sale")));
         admin("PATCH", "/admin/channels/" + CH, "{\"state\":\"ACTIVE\"}");
         awaitState(free, "SENT", "DELIVERED", "READ");
-        sleep(800);
+        h.awaitHeld(CH, "template paused");
         assertThat(state(held)).isEqualTo("QUEUED");
         h.emulator.accountEvent(AccountEvent.templateStatus("waba-" + CH, "flash_sale", "en_US", "APPROVED", null));
         awaitState(held, "SENT", "DELIVERED", "READ");
@@ -222,7 +222,7 @@ class AudienceAndSignalsTest {
         Harness.await("the channel is stopped", Duration.ofSeconds(15),
                 () -> "STOPPED".equals(h.node.tenancy().channel(CH).orElseThrow().state()));
         String duringBan = send("15557300005", "order_update", 2, null);
-        sleep(800);
+        h.awaitHeld(CH, "channel STOPPED");
         assertThat(state(duringBan)).isEqualTo("QUEUED");
         h.emulator.accountEvent(AccountEvent.custom("account_update", "waba-" + CH, Harness.JSON.createObjectNode()
                 .put("event", "DISABLED_UPDATE").set("ban_info", Harness.JSON.createObjectNode().put("waba_ban_state", "REINSTATE"))));
@@ -298,11 +298,4 @@ class AudienceAndSignalsTest {
         return Harness.json(r);
     }
 
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
 }

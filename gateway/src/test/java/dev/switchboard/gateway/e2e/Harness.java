@@ -149,6 +149,18 @@ final class Harness implements AutoCloseable {
         }
     }
 
+    /** How often the channel's worker passed over a queued message for this reason (switchboard_messages_held). */
+    double held(String channelId, String reason) {
+        var c = node.registry().find("switchboard_messages_held").tag("channel", channelId).tag("reason", reason).counter();
+        return c == null ? 0 : c.count();
+    }
+
+    /** Waits until the worker has passed over a message for this reason again, from now: the hold is seen acting. */
+    void awaitHeld(String channelId, String reason) {
+        double before = held(channelId, reason);
+        await("the worker holds a message (" + reason + ")", java.time.Duration.ofSeconds(15), () -> held(channelId, reason) > before);
+    }
+
     long count(String sql) {
         try (Connection c = node.database().reads().getConnection(); Statement s = c.createStatement();
              ResultSet rs = s.executeQuery(sql)) {

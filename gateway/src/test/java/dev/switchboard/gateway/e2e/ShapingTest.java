@@ -75,7 +75,7 @@ class ShapingTest {
         assertThat(r.statusCode()).as(r.body()).isEqualTo(202);
         // marketing may reach 225 of the tier's 250 unique users: 10% stays for codes and service messages
         Harness.await("the marketing budget is used up", Duration.ofSeconds(30), () -> sent() == 225, h::states);
-        sleep(1500);
+        h.awaitHeld("1301", "messaging limit");
         assertThat(sent()).as("no marketing beyond 90% of the tier's 250 unique users").isEqualTo(225);
         assertThat(h.count("SELECT COUNT(*) FROM messages WHERE lane=2 AND state='QUEUED'")).isEqualTo(75);
         assertThat(h.emulator.stats().portfolio("biz-1301").tierOverruns()).isZero();
@@ -204,11 +204,4 @@ class ShapingTest {
         assertThat(SendPathTest.sendsPerMessage(h.emulator.acceptedMessages("1601")).values()).allMatch(n -> n == 1);
     }
 
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
 }

@@ -143,7 +143,7 @@ public final class Switchboard implements AutoCloseable {
                         .addFilter(ops.drainingGate())
                         .register("/", ops)
                         .register("/v1/audience", new AudienceApi(tenancy, audience, sendWriter, io, clock))
-                        .register("/v1", new NativeApi(tenancy, intake, messages, sendWriter, io, maxBody * NATIVE_BODY_FACTOR, clock))
+                        .register("/v1", new NativeApi(tenancy, intake, outbound, messages, sendWriter, io, maxBody * NATIVE_BODY_FACTOR, clock))
                         .register("/admin", new AdminApi(tenancy, appSecrets, outbound, io, config.security().adminToken()))
                         .register("/v1", new TenantDeliveryApi(tenancy, delivery, io))
                         .register("/admin", new AdminDeliveryApi(tenancy, delivery, io, config.security().adminToken()))

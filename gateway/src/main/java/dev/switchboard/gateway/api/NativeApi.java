@@ -41,17 +41,19 @@ public final class NativeApi implements HttpService {
     private final Tenancy tenancy;
     private final TenantGuard guard;
     private final Intake intake;
+    private final dev.switchboard.gateway.outbound.Outbound outbound;
     private final MessageStore store;
     private final GroupCommitWriter writer;
     private final HttpIo io;
     private final long maxBody;
     private final Clock clock;
 
-    public NativeApi(Tenancy tenancy, Intake intake, MessageStore store, GroupCommitWriter writer, HttpIo io, long maxBody,
+    public NativeApi(Tenancy tenancy, Intake intake, dev.switchboard.gateway.outbound.Outbound outbound, MessageStore store, GroupCommitWriter writer, HttpIo io, long maxBody,
                      Clock clock) {
         this.tenancy = tenancy;
         this.guard = new TenantGuard(tenancy, io);
         this.intake = intake;
+        this.outbound = outbound;
         this.store = store;
         this.writer = writer;
         this.io = io;
@@ -200,6 +202,7 @@ public final class NativeApi implements HttpService {
         CompletableFuture<Boolean> outcome = new CompletableFuture<>();
         writer.submit(store.cancel(tenant.id(), id, clock.millis(), outcome::complete)).join();
         if (outcome.join()) {
+            outbound.cancelled(m.channelId(), id);
             io.send(res, 200, io.json().createObjectNode().put("id", id).put("state", "CANCELLED"));
         } else {
             MessageState now = store.find(tenant.id(), id).map(Message::state).orElse(m.state());

@@ -482,6 +482,37 @@ final class ChannelWorker {
         inFlight.release();
     }
 
+    /**
+     * A message cancelled while queued leaves memory at once: left there, a thousand cancels
+     * filled the window and held a channel for minutes while each one failed its claim.
+     */
+    void forget(String id) {
+        lock.lock();
+        try {
+            for (LaneQueue q : lanes) {
+                q.remove(id);
+            }
+            retries.removeIf(m -> m.id().equals(id));
+            wake.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    boolean holds(String id) {
+        lock.lock();
+        try {
+            for (LaneQueue q : lanes) {
+                if (q.holds(id)) {
+                    return true;
+                }
+            }
+            return false;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Messages taken for sending and not yet settled: claimed, waiting for a slot, or at Meta. */
     int busy() {
         return ctx.config().maxInFlightPerChannel() - inFlight.availablePermits();

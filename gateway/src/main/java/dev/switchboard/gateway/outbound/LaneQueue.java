@@ -56,6 +56,15 @@ final class LaneQueue {
         memory.addFirst(m);
     }
 
+    /** Drops a message that will not be sent (cancelled); returns whether memory held it. */
+    boolean remove(String id) {
+        return memory.removeIf(m -> m.id().equals(id));
+    }
+
+    boolean holds(String id) {
+        return memory.stream().anyMatch(m -> m.id().equals(id));
+    }
+
     boolean needsLoad() {
         return spilled && !loading && memory.size() <= capacity / 2;
     }

@@ -119,6 +119,20 @@ public final class Outbound implements AutoCloseable {
         }
     }
 
+    /** A queued message was cancelled: it leaves its worker's memory now. */
+    public void cancelled(String channelId, String messageId) {
+        ChannelWorker w = workers.get(channelId);
+        if (w != null) {
+            w.forget(messageId);
+        }
+    }
+
+    /** Whether a channel's worker holds this message in memory (diagnostics, and the cancel test). */
+    public boolean inMemory(String channelId, String messageId) {
+        ChannelWorker w = workers.get(channelId);
+        return w != null && w.holds(messageId);
+    }
+
     /** Inbound messages Meta counted in a number's throughput: they take their share of its second. */
     public void inboundSeen(String channelId, int messages) {
         ChannelWorker w = workers.get(channelId);

@@ -131,8 +131,11 @@ class MessageLifecycleApiTest {
     void cancelAQueuedMessageOnceOnly() {
         Resp r = http().post("/v1/messages", KEY_A, nativeText(A_HELD, freshNumber()));
         String id = r.json().path("id").asText();
+        TestNodes.await("the held channel's worker has it in memory", () -> node.switchboard().outbound().inMemory(A_HELD, id));
         Resp cancel = http().post("/v1/messages/" + id + "/cancel", KEY_A, null);
         assertThat(cancel.status()).as("%s", cancel).isEqualTo(200);
+        // cancelled messages leave memory at once (left there, a thousand of them held a channel for minutes)
+        assertThat(node.switchboard().outbound().inMemory(A_HELD, id)).isFalse();
         assertThat(cancel.json().path("state").asText()).isEqualTo("CANCELLED");
         assertThat(cancel.json().path("id").asText()).isEqualTo(id);
         JsonNode m = getMessage(KEY_A, id);

@@ -144,6 +144,22 @@ public final class TestNodes {
                 archiveIn(dir));
     }
 
+    /** Waits (up to 15 s) for a positive signal; fails with {@code what} otherwise. */
+    public static void await(String what, java.util.function.BooleanSupplier condition) {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(15);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out after 15 s waiting for: " + what);
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError("interrupted waiting for: " + what);
+            }
+        }
+    }
+
     public static void deleteTree(Path dir) {
         if (dir == null || !Files.exists(dir)) {
             return;

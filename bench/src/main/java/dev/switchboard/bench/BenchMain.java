@@ -23,6 +23,9 @@ public final class BenchMain {
                               3 statuses per send: achieved sends/s, statuses/s, journal backlog and apply lag, gateway CPU
                               --db, --latency-ms, --jitter-ms, --gateway-jvm-opts, --gateway-jar, --out as above;
                               --max-in-flight 1024
+              latency-shaping flash-sale at Meta's latency: --latency-ms 150 --jitter-ms 250 --warm-messages 20000 unless given
+                              (utilisation per number, highest count in any sliding second, 130429, the release window's J)
+              inbound-mix     flash-sale with users writing to the flooded numbers: --inbound-share 0.3 unless given
               crash           same processes, webhooks on; the gateway is kill -9ed --kills 20 times at random moments
                               of a --messages 20000 flood (--concurrency 32, --min-gap-ms 1500 --max-gap-ms 5000 between
                               kills) and restarted on its database: lost, sent-twice and duplicate counts; --db as above
@@ -43,6 +46,8 @@ public final class BenchMain {
             case "flash-sale" -> FlashSale.main(rest);
             case "peak" -> Peak.main(rest);
             case "crash" -> Crash.main(rest);
+            case "latency-shaping" -> FlashSale.main(withDefaults(rest, "--latency-ms", "150", "--jitter-ms", "250", "--warm-messages", "20000"));
+            case "inbound-mix" -> FlashSale.main(withDefaults(rest, "--inbound-share", "0.3", "--warm-messages", "20000"));
             case "backlog-heap" -> BacklogHeap.main(rest);
             case "emulator" -> dev.switchboard.bench.emulator.EmulatorLoad.main(rest);
             case "webhook-ingest" -> dev.switchboard.bench.webhooks.WebhookIngestBench.main(rest);
@@ -51,6 +56,13 @@ public final class BenchMain {
                 System.out.print(USAGE);
             }
         }
+    }
+
+    /** {@code defaults} (flag, value, …) first, so the caller's own flags win. */
+    private static String[] withDefaults(String[] rest, String... defaults) {
+        String[] out = Arrays.copyOf(defaults, defaults.length + rest.length);
+        System.arraycopy(rest, 0, out, defaults.length, rest.length);
+        return out;
     }
 
     public static Map<String, String> args(String[] args) {

@@ -492,7 +492,14 @@ final class ChannelWorker {
             for (LaneQueue q : lanes) {
                 q.remove(id);
             }
-            retries.removeIf(m -> m.id().equals(id));
+            retries.removeIf(m -> {
+                if (!m.id().equals(id)) {
+                    return false;
+                }
+                // its recipient is no longer waiting on a retry (left counted, it would be held for good)
+                recipientsInRetry.computeIfPresent(m.recipient(), (k, n) -> n <= 1 ? null : n - 1);
+                return true;
+            });
             wake.signalAll();
         } finally {
             lock.unlock();

@@ -198,6 +198,24 @@ class SendPathTest {
         return List.of("SENT", "DELIVERED", "READ").contains(Harness.json(h.get("/v1/messages/" + id, KEY_A)).path("state").asText());
     }
 
+    @org.junit.jupiter.api.Test
+    void cancellingAMessageThatWaitsForItsRetryFreesItsRecipient() {
+        db = TestDatabases.forEngine("sqlite", dir);
+        // a failed send waits a minute for its retry
+        SwitchboardConfig.Sending s = new SwitchboardConfig.Sending(0, 0, 8, Duration.ofSeconds(60), Duration.ofMinutes(5), 0,
+                0, null, 0, null, null, 0, null, null, null, null, null, null, null);
+        h = Harness.start(db.config(), dir, s, e -> e.faults(faults(1.0)), tenant("a", KEY_A, channel("7101", 100)));
+        String first = acceptBatches(KEY_A, "7101", 1, 0, null, "hello_world", 0).get(0);
+        Harness.await("the first send failed and waits for its retry", Duration.ofSeconds(15),
+                () -> h.count("SELECT COUNT(*) FROM messages WHERE id='" + first + "' AND state='QUEUED' AND attempts=1") == 1, h::states);
+        h.emulator.setFaults(faults(0));
+        assertThat(h.post("/v1/messages/" + first + "/cancel", KEY_A, "").statusCode()).isEqualTo(200);
+        // the same recipient's next message must not wait behind a retry that will never come
+        String second = acceptBatches(KEY_A, "7101", 1, 0, null, "hello_world", 0).get(0);
+        Harness.await("the recipient's next message is sent", Duration.ofSeconds(15), () -> sentOrLater(second), h::states);
+        assertThat(h.emulator.acceptedMessages("7101")).hasSize(1);
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"sqlite", "postgres"})
     void transientServerErrorsAreRetriedWithBackoffUntilSent(String engine) {

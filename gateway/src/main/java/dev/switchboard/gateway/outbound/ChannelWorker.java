@@ -9,7 +9,6 @@ import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -39,7 +38,7 @@ import org.slf4j.LoggerFactory;
  * writer, and sent on its own virtual thread once the claim commits; the number of sends in
  * flight is bounded. A HIGH-lane message that could leave the instant it is accepted skips the
  * queue: {@link #tryClaimNow} takes its slot before the accept, which then writes it SENDING,
- * so an OTP waits for one commit instead of two. A failed send goes to {@code retries} (a priority queue by due time) and
+ * so an OTP waits for one commit instead of two. A failed send waits on the {@link RetryShelf} and
  * re-enters the front of its lane when due.
  *
  * <p><b>Why per channel.</b> Queues per (number, lane) make fairness structural: a tenant's
@@ -58,9 +57,7 @@ final class ChannelWorker {
     private final String channelId;
     private final LaneQueue[] lanes = new LaneQueue[Lane.values().length];
     private final LanePriority priority = new LanePriority();
-    private final PriorityQueue<QueuedMessage> retries =
-            new PriorityQueue<>((a, b) -> Long.compare(a.notBefore(), b.notBefore()));
-    private final Map<String, Integer> recipientsInRetry = new HashMap<>();
+    private final RetryShelf retries = new RetryShelf();
     /** At most one send per recipient is in flight, so concurrent requests cannot overtake. */
     private final Set<String> recipientsInFlight = new HashSet<>();
     private final ReentrantLock lock = new ReentrantLock();
@@ -76,10 +73,7 @@ final class ChannelWorker {
     private volatile boolean running = true;
     private long pausedUntilMillis;
     private long marketingPausedUntilMillis;
-    private final Map<String, io.micrometer.core.instrument.Counter> holds = new HashMap<>();
-    static final String MESSAGING_LIMIT = "messaging limit";
-    static final String PAIR_RATE = "pair rate";
-    static final String MARKETING_PAUSED = "marketing paused (131048)";
+    private final HoldCounts holds;
     private Thread thread;
 
     ChannelWorker(OutboundContext ctx, Channel channel, TierBudget tier) {
@@ -96,6 +90,7 @@ final class ChannelWorker {
         this.breaker = ctx.breakers().circuitBreaker("channel-" + channelId);
         this.inFlight = new Semaphore(ctx.config().maxInFlightPerChannel());
         this.dispatch = new Dispatch(ctx, this);
+        this.holds = new HoldCounts(channelId, ctx.metrics().registry());
     }
 
     void start() {
@@ -149,7 +144,7 @@ final class ChannelWorker {
             Channel c = channel;
             String r = m.recipient();
             if (!running || !c.sendable() || pausedUntilMillis > nowMillis || !lanes[Lane.HIGH.ordinal()].isEmpty()
-                    || lanes[Lane.HIGH.ordinal()].needsLoad() || recipientsInRetry.containsKey(r) || recipientsInFlight.contains(r)
+                    || lanes[Lane.HIGH.ordinal()].needsLoad() || retries.waitsFor(r) || recipientsInFlight.contains(r)
                     || pacer.waitNanos(nowNanos) > 0 || !(ctx.gate().check(m, c, nowMillis) instanceof SendGate.Send)) {
                 return false;
             }
@@ -188,7 +183,7 @@ final class ChannelWorker {
     void retryLater(QueuedMessage m) {
         lock.lock();
         try {
-            park(m);
+            retries.park(m);
             wake.signal();
         } finally {
             lock.unlock();
@@ -275,34 +270,7 @@ final class ChannelWorker {
 
     private void loadPages() {
         for (LaneQueue q : lanes) {
-            long[] range;
-            lock.lock();
-            try {
-                if (!q.needsLoad()) {
-                    continue;
-                }
-                range = q.beginLoad();
-            } finally {
-                lock.unlock();
-            }
-            List<QueuedMessage> page;
-            try {
-                page = ctx.store().loadQueued(channelId, q.lane, range[0], (int) range[1]);
-            } catch (RuntimeException e) {
-                lock.lock();
-                try {
-                    q.abortLoad();
-                } finally {
-                    lock.unlock();
-                }
-                throw e;
-            }
-            lock.lock();
-            try {
-                q.endLoad(page, (int) range[1], this::parkIfNotDue);
-            } finally {
-                lock.unlock();
-            }
+            q.load(lock, (after, limit) -> ctx.store().loadQueued(channelId, q.lane, after, limit), this::parkIfNotDue);
         }
     }
 
@@ -312,11 +280,11 @@ final class ChannelWorker {
         try {
             long nowMillis = ctx.clock().millis();
             long nowNanos = System.nanoTime();
-            releaseDueRetries(nowMillis);
+            retries.releaseDue(nowMillis, lanes);
             Channel c = channel;
             if (!c.sendable()) {
                 if (!isIdle()) {
-                    held("channel " + c.state());
+                    holds.held("channel " + c.state());
                 }
                 wake.await(1, TimeUnit.SECONDS);
                 return null;
@@ -326,7 +294,7 @@ final class ChannelWorker {
                 return null;
             }
             if (isIdle()) {
-                wake.await(untilNextRetry(nowMillis, 200), TimeUnit.MILLISECONDS);
+                wake.await(retries.untilNext(nowMillis, 200), TimeUnit.MILLISECONDS);
                 return null;
             }
             long wait = pacer.waitNanos(nowNanos);
@@ -344,7 +312,7 @@ final class ChannelWorker {
             QueuedMessage m = pick(nowMillis, nowNanos);
             if (m == null) {
                 breaker.releasePermission();
-                wake.await(untilNextRetry(nowMillis, 50), TimeUnit.MILLISECONDS);
+                wake.await(retries.untilNext(nowMillis, 50), TimeUnit.MILLISECONDS);
                 return null;
             }
             pacer.commit(nowNanos);
@@ -355,22 +323,12 @@ final class ChannelWorker {
     }
 
     private boolean isIdle() {
-        for (LaneQueue q : lanes) {
-            if (!q.isEmpty() || q.needsLoad()) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private long untilNextRetry(long nowMillis, long max) {
-        QueuedMessage r = retries.peek();
-        return r == null ? max : Math.max(1, Math.min(max, r.notBefore() - nowMillis));
+        return LaneQueue.allIdle(lanes);
     }
 
     private QueuedMessage pick(long nowMillis, long nowNanos) {
         if (marketingPausedUntilMillis > nowMillis && !lanes[Lane.LOW.ordinal()].isEmpty()) {
-            held(MARKETING_PAUSED);
+            holds.held(HoldCounts.MARKETING_PAUSED);
         }
         for (Lane lane : priority.order(marketingPausedUntilMillis <= nowMillis, lanes)) {
             QueuedMessage m = takeEligible(lanes[lane.ordinal()], nowMillis, nowNanos);
@@ -408,15 +366,15 @@ final class ChannelWorker {
             // so a message held by one never consumes the other's allowance.
             boolean blocked = true;
             if (verdict instanceof SendGate.Hold hold) {
-                held(hold.why());
-            } else if (recipientsInRetry.containsKey(r) || recipientsInFlight.contains(r)) {
+                holds.held(hold.why());
+            } else if (retries.waitsFor(r) || recipientsInFlight.contains(r)) {
                 blocked = true; // its recipient's previous message is still on its way: order
             } else if (budget != null && !budget.allows(r, nowMillis)) {
-                held(MESSAGING_LIMIT);
+                holds.held(HoldCounts.MESSAGING_LIMIT);
             } else if (!pairs.tryAcquire(r, nowNanos)) {
-                held(PAIR_RATE);
+                holds.held(HoldCounts.PAIR_RATE);
             } else if (budget != null && !budget.tryReserve(r, nowMillis)) {
-                held(MESSAGING_LIMIT);
+                holds.held(HoldCounts.MESSAGING_LIMIT);
             } else {
                 blocked = false;
             }
@@ -434,25 +392,12 @@ final class ChannelWorker {
         return null;
     }
 
-    private void releaseDueRetries(long nowMillis) {
-        while (!retries.isEmpty() && retries.peek().notBefore() <= nowMillis) {
-            QueuedMessage m = retries.poll();
-            recipientsInRetry.computeIfPresent(m.recipient(), (k, n) -> n <= 1 ? null : n - 1);
-            lanes[m.lane().ordinal()].pushFront(m);
-        }
-    }
-
     private boolean parkIfNotDue(QueuedMessage m) {
         if (m.notBefore() > ctx.clock().millis()) {
-            park(m);
+            retries.park(m);
             return true;
         }
         return false;
-    }
-
-    private void park(QueuedMessage m) {
-        retries.add(m);
-        recipientsInRetry.merge(m.recipient(), 1, Integer::sum);
     }
 
     // ---- shared with Dispatch ---------------------------------------------------------------
@@ -489,17 +434,8 @@ final class ChannelWorker {
     void forget(String id) {
         lock.lock();
         try {
-            for (LaneQueue q : lanes) {
-                q.remove(id);
-            }
-            retries.removeIf(m -> {
-                if (!m.id().equals(id)) {
-                    return false;
-                }
-                // its recipient is no longer waiting on a retry (left counted, it would be held for good)
-                recipientsInRetry.computeIfPresent(m.recipient(), (k, n) -> n <= 1 ? null : n - 1);
-                return true;
-            });
+            LaneQueue.removeFromAll(lanes, id);
+            retries.remove(id);
             wake.signalAll();
         } finally {
             lock.unlock();
@@ -509,12 +445,7 @@ final class ChannelWorker {
     boolean holds(String id) {
         lock.lock();
         try {
-            for (LaneQueue q : lanes) {
-                if (q.holds(id)) {
-                    return true;
-                }
-            }
-            return false;
+            return LaneQueue.anyHolds(lanes, id);
         } finally {
             lock.unlock();
         }
@@ -538,25 +469,10 @@ final class ChannelWorker {
     Map<Lane, int[]> depth() {
         lock.lock();
         try {
-            Map<Lane, int[]> out = new HashMap<>();
-            for (LaneQueue q : lanes) {
-                out.put(q.lane, new int[] {q.size(), q.spilled() ? 1 : 0});
-            }
-            return out;
+            return LaneQueue.depths(lanes);
         } finally {
             lock.unlock();
         }
-    }
-
-    /**
-     * Counts a queued message passed over, by reason ({@code switchboard_messages_held}): what an
-     * operator reads to see why a lane is not moving, and what tests wait for before asserting
-     * that something stayed queued. Called under the worker's lock.
-     */
-    private void held(String reason) {
-        holds.computeIfAbsent(reason, r -> io.micrometer.core.instrument.Counter.builder("switchboard_messages_held")
-                .description("times a queued message was passed over, by reason").tag("channel", channelId).tag("reason", r)
-                .register(ctx.metrics().registry())).increment();
     }
 
     NumberPacer pacer() {

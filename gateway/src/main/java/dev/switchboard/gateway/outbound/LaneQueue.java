@@ -61,6 +61,79 @@ final class LaneQueue {
         return memory.removeIf(m -> m.id().equals(id));
     }
 
+    /** Reads a page of the lane's QUEUED rows after a sequence number. */
+    interface PageSource {
+        List<QueuedMessage> load(long afterSeq, int limit);
+    }
+
+    /**
+     * Pages rows in from the database when the lane needs them. {@code lock} (the owning
+     * worker's) is held around the queue's bookkeeping but never across the read.
+     */
+    void load(java.util.concurrent.locks.Lock lock, PageSource source, RetryParking parking) {
+        long[] range;
+        lock.lock();
+        try {
+            if (!needsLoad()) {
+                return;
+            }
+            range = beginLoad();
+        } finally {
+            lock.unlock();
+        }
+        List<QueuedMessage> page;
+        try {
+            page = source.load(range[0], (int) range[1]);
+        } catch (RuntimeException e) {
+            lock.lock();
+            try {
+                abortLoad();
+            } finally {
+                lock.unlock();
+            }
+            throw e;
+        }
+        lock.lock();
+        try {
+            endLoad(page, (int) range[1], parking);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    static boolean allIdle(LaneQueue[] lanes) {
+        for (LaneQueue q : lanes) {
+            if (!q.isEmpty() || q.needsLoad()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    static boolean anyHolds(LaneQueue[] lanes, String id) {
+        for (LaneQueue q : lanes) {
+            if (q.holds(id)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    static void removeFromAll(LaneQueue[] lanes, String id) {
+        for (LaneQueue q : lanes) {
+            q.remove(id);
+        }
+    }
+
+    /** Depth per lane as held in memory, and whether the lane has more in the database. */
+    static java.util.Map<Lane, int[]> depths(LaneQueue[] lanes) {
+        java.util.Map<Lane, int[]> out = new java.util.EnumMap<>(Lane.class);
+        for (LaneQueue q : lanes) {
+            out.put(q.lane, new int[] {q.size(), q.spilled() ? 1 : 0});
+        }
+        return out;
+    }
+
     boolean holds(String id) {
         return memory.stream().anyMatch(m -> m.id().equals(id));
     }

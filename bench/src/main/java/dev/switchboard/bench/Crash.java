@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.switchboard.bench.stack.EmulatorControl;
 import dev.switchboard.bench.stack.FacadeClient;
 import dev.switchboard.bench.stack.Stack;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -40,9 +39,8 @@ final class Crash {
             throw new IllegalArgumentException("messages 1..1000000, kills 0..200, concurrency 1..1024, 100 <= min-gap-ms <= max-gap-ms <= 120000");
         }
         Stack.Options options = Stack.Options.from(a);
-        Stack.Tenant shop = new Stack.Tenant("shop", "sk_shop_bench", List.of(new Stack.Number("2001", "waba-shop", "biz-shop", ceiling),
-                new Stack.Number("2002", "waba-shop", "biz-shop", ceiling), new Stack.Number("2003", "waba-shop", "biz-shop", ceiling)));
-        Stack.Template promo = new Stack.Template("waba-shop", "promo", "MARKETING", "Flash sale: {{1}} off everything, today only!");
+        Stack.Tenant shop = Stack.shop(ceiling);
+        Stack.Template promo = Stack.promo();
         Report r = new Report("crash");
         r.add("database", options.db(), "setup.db", options.db());
         r.add("flood", String.format("%,d LOW template sends, %d concurrent, 3 numbers at %d mps, webhooks on", messages, concurrency,
@@ -72,10 +70,7 @@ final class Crash {
             for (int w = 0; w < concurrency; w++) {
                 workers.add(Thread.ofVirtual().start(() -> {
                     for (int i = next.getAndIncrement(); i < messages; ) {
-                        byte[] body = ("{\"messaging_product\":\"whatsapp\",\"to\":\"" + (Flood.FIRST_RECIPIENT + i)
-                                + "\",\"type\":\"template\",\"template\":{\"name\":\"promo\",\"language\":{\"code\":\"en_US\"},"
-                                + "\"components\":[{\"type\":\"body\",\"parameters\":[{\"type\":\"text\",\"text\":\"" + (10 + i % 60)
-                                + "%\"}]}]}}").getBytes(StandardCharsets.UTF_8);
+                        byte[] body = Flood.body(Flood.FIRST_RECIPIENT + i, "promo", i);
                         FacadeClient.Result res = client.send(shop.numberIds().get(i % 3), shop.apiKey(), body, false, true);
                         if (res.ok()) {
                             accepted.add(EmulatorControl.json(res.body()).path("messages").path(0).path("id").asText());

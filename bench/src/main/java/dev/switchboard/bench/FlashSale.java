@@ -55,10 +55,9 @@ public final class FlashSale {
                     + " baseline-seconds 1..600, warmup-seconds 0..60, warm-messages 0..1000000");
         }
         Stack.Options options = Stack.Options.from(a);
-        Stack.Tenant shop = new Stack.Tenant("shop", "sk_shop_bench", List.of(new Stack.Number("2001", "waba-shop", "biz-shop", ceiling),
-                new Stack.Number("2002", "waba-shop", "biz-shop", ceiling), new Stack.Number("2003", "waba-shop", "biz-shop", ceiling)));
+        Stack.Tenant shop = Stack.shop(ceiling);
         Stack.Tenant bank = new Stack.Tenant("bank", "sk_bank_bench", List.of(new Stack.Number("2101", "waba-bank", "biz-bank", 80)));
-        Stack.Template promo = new Stack.Template("waba-shop", "promo", "MARKETING", "Flash sale: {{1}} off everything, today only!");
+        Stack.Template promo = Stack.promo();
 
         Report r = new Report("flash-sale");
         r.add("database", options.db(), "setup.db", options.db());

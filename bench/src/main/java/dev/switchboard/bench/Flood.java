@@ -61,10 +61,7 @@ final class Flood {
 
     private void work() {
         for (int i; (i = next.getAndIncrement()) < messages; ) {
-            String to = Long.toString(firstRecipient + i);
-            byte[] body = ("{\"messaging_product\":\"whatsapp\",\"to\":\"" + to + "\",\"type\":\"template\",\"template\":{\"name\":\""
-                    + template + "\",\"language\":{\"code\":\"en_US\"},\"components\":[{\"type\":\"body\",\"parameters\":["
-                    + "{\"type\":\"text\",\"text\":\"" + (10 + i % 60) + "%\"}]}]}}").getBytes(StandardCharsets.UTF_8);
+            byte[] body = body(firstRecipient + i, template, i);
             long start = System.nanoTime();
             firstStartNanos.accumulateAndGet(start, Math::min);
             FacadeClient.Result r = client.send(numbers.get(i % numbers.size()), apiKey, body, false);
@@ -79,6 +76,13 @@ final class Flood {
                 }
             }
         }
+    }
+
+    /** A Cloud API template send to {@code recipient} with one parameter ("{@code 10 + i % 60}%"). */
+    static byte[] body(long recipient, String template, int i) {
+        return ("{\"messaging_product\":\"whatsapp\",\"to\":\"" + recipient + "\",\"type\":\"template\",\"template\":{\"name\":\""
+                + template + "\",\"language\":{\"code\":\"en_US\"},\"components\":[{\"type\":\"body\",\"parameters\":["
+                + "{\"type\":\"text\",\"text\":\"" + (10 + i % 60) + "%\"}]}]}}").getBytes(StandardCharsets.UTF_8);
     }
 
     /** Waits for the workers; false if they were still sending after {@code timeoutMillis}. */

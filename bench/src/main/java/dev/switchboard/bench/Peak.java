@@ -5,7 +5,6 @@ import dev.switchboard.bench.stack.EmulatorControl;
 import dev.switchboard.bench.stack.FacadeClient;
 import dev.switchboard.bench.stack.GatewayDb;
 import dev.switchboard.bench.stack.Stack;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -51,9 +50,8 @@ public final class Peak {
             throw new IllegalArgumentException("rate 1..20000, seconds 1..600, ceiling 1..1000, max-in-flight >= 1");
         }
         Stack.Options options = Stack.Options.from(a);
-        Stack.Tenant shop = new Stack.Tenant("shop", "sk_shop_bench", List.of(new Stack.Number("2001", "waba-shop", "biz-shop", ceiling),
-                new Stack.Number("2002", "waba-shop", "biz-shop", ceiling), new Stack.Number("2003", "waba-shop", "biz-shop", ceiling)));
-        Stack.Template promo = new Stack.Template("waba-shop", "promo", "MARKETING", "Flash sale: {{1}} off everything, today only!");
+        Stack.Tenant shop = Stack.shop(ceiling);
+        Stack.Template promo = Stack.promo();
         Report r = new Report("peak");
         r.add("database", options.db(), "setup.db", options.db());
         r.add("offered", String.format("%,d sends/s for %d s over 3 numbers at %d mps (open loop, at most %d in flight)", rate, seconds,
@@ -182,9 +180,7 @@ public final class Peak {
     }
 
     private static byte[] body(long i) {
-        return ("{\"messaging_product\":\"whatsapp\",\"to\":\"" + (Flood.FIRST_RECIPIENT + i) + "\",\"type\":\"template\",\"template\":"
-                + "{\"name\":\"promo\",\"language\":{\"code\":\"en_US\"},\"components\":[{\"type\":\"body\",\"parameters\":["
-                + "{\"type\":\"text\",\"text\":\"" + (10 + i % 60) + "%\"}]}]}}").getBytes(StandardCharsets.UTF_8);
+        return Flood.body(Flood.FIRST_RECIPIENT + i, "promo", (int) (i % 60));
     }
 
     private static void sample(Stack s, EmulatorControl emu, long t0, List<Sample> out) {

@@ -65,6 +65,17 @@ public final class Stack implements AutoCloseable {
         }
     }
 
+    /** Tenant A of the flash-sale scenarios: three numbers (2001–2003) at {@code ceiling} mps. */
+    public static Tenant shop(int ceiling) {
+        return new Tenant("shop", "sk_shop_bench", List.of(new Number("2001", "waba-shop", "biz-shop", ceiling),
+                new Number("2002", "waba-shop", "biz-shop", ceiling), new Number("2003", "waba-shop", "biz-shop", ceiling)));
+    }
+
+    /** The shop's marketing template (one positional parameter). */
+    public static Template promo() {
+        return new Template("waba-shop", "promo", "MARKETING", "Flash sale: {{1}} off everything, today only!");
+    }
+
     static final String APP_SECRET = "bench-app-secret";
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final long START_TIMEOUT_MS = 90_000;

@@ -102,13 +102,10 @@ class DurabilityAndAdmissionTest {
     void aTenantsQueueLimitIsEnforced(String engine) {
         TestDatabases.assumeAvailable(engine);
         try (TestNodes.Node node = TestNodes.start(engine)) {
-            Resp t = node.http().post("/admin/tenants", ADMIN_TOKEN, "{\"name\":\"Small\",\"max_queued\":3}");
-            String id = t.json().path("id").asText();
-            String key = t.json().path("api_key").path("key").asText();
-            String phone = "888" + (System.nanoTime() % 1_000_000);
-            node.http().post("/admin/tenants/" + id + "/channels", ADMIN_TOKEN,
-                    "{\"phone_number_id\":\"" + phone + "\",\"waba_id\":\"w\",\"access_token\":\"tok\"}");
-            assertThat(node.http().patch("/admin/channels/" + phone, ADMIN_TOKEN, "{\"state\":\"PAUSED\"}").status()).isEqualTo(200);
+            String[] tenant = tenantWithPausedChannel(node, "{\"name\":\"Small\",\"max_queued\":3}", "888");
+            String id = tenant[0];
+            String key = tenant[1];
+            String phone = tenant[2];
 
             for (int i = 0; i < 3; i++) {
                 assertThat(node.http().post("/v1/messages", key, nativeText(phone, "1650555020" + i)).status()).isEqualTo(202);
@@ -199,13 +196,10 @@ class DurabilityAndAdmissionTest {
     }
 
     private static void ingressBurst(TestNodes.Node node) {
-        Resp t = node.http().post("/admin/tenants", ADMIN_TOKEN, "{\"name\":\"Slow\",\"ingress_per_second\":5}");
-        String id = t.json().path("id").asText();
-        String key = t.json().path("api_key").path("key").asText();
-        String phone = "889" + (System.nanoTime() % 1_000_000);
-        node.http().post("/admin/tenants/" + id + "/channels", ADMIN_TOKEN,
-                "{\"phone_number_id\":\"" + phone + "\",\"waba_id\":\"w\",\"access_token\":\"tok\"}");
-        assertThat(node.http().patch("/admin/channels/" + phone, ADMIN_TOKEN, "{\"state\":\"PAUSED\"}").status()).isEqualTo(200);
+        String[] tenant = tenantWithPausedChannel(node, "{\"name\":\"Slow\",\"ingress_per_second\":5}", "889");
+        String id = tenant[0];
+        String key = tenant[1];
+        String phone = tenant[2];
         // 5 a second allows a burst of 10: a batch of 11 can never fit, and is told so (it was 2,000)
         Resp tooBig = node.http().post("/v1/messages", key, batch(phone, 11));
         assertThat(tooBig.status()).as("%s", tooBig).isEqualTo(429);
@@ -214,6 +208,17 @@ class DurabilityAndAdmissionTest {
         assertThat(node.switchboard().messages().countQueued(id)).isZero();
         Resp fits = node.http().post("/v1/messages", key, batch(phone, 10));
         assertThat(fits.status()).as("%s", fits).isEqualTo(202);
+    }
+
+    /** A new tenant (created with {@code body}) and one channel of its own, paused so messages stay queued: {id, key, phone}. */
+    private static String[] tenantWithPausedChannel(TestNodes.Node node, String body, String phonePrefix) {
+        Resp t = node.http().post("/admin/tenants", ADMIN_TOKEN, body);
+        String phone = phonePrefix + (System.nanoTime() % 1_000_000);
+        String id = t.json().path("id").asText();
+        node.http().post("/admin/tenants/" + id + "/channels", ADMIN_TOKEN,
+                "{\"phone_number_id\":\"" + phone + "\",\"waba_id\":\"w\",\"access_token\":\"tok\"}");
+        assertThat(node.http().patch("/admin/channels/" + phone, ADMIN_TOKEN, "{\"state\":\"PAUSED\"}").status()).isEqualTo(200);
+        return new String[] {id, t.json().path("api_key").path("key").asText(), phone};
     }
 
     private static ObjectNode batch(String phone, int n) {

@@ -22,6 +22,7 @@ import dev.switchboard.gateway.intake.TemplateCatalog;
 import dev.switchboard.gateway.messages.MessageStore;
 import dev.switchboard.gateway.ops.CorrelationFilter;
 import dev.switchboard.gateway.ops.OpsApi;
+import dev.switchboard.gateway.ops.RequestDeadlines;
 import dev.switchboard.gateway.outbound.CloudApiClient;
 import dev.switchboard.gateway.outbound.Outbound;
 import dev.switchboard.gateway.outbound.SendPathMetrics;
@@ -71,6 +72,7 @@ public final class Switchboard implements AutoCloseable {
     private final TemplateCatalog templates;
     private final NumberFacts numberFacts;
     private final OpsApi ops;
+    private final RequestDeadlines deadlines;
     private final MessageStore messages;
     private final PrometheusMeterRegistry registry;
     private final ArchiveModule archive;
@@ -134,11 +136,14 @@ public final class Switchboard implements AutoCloseable {
         // Archive and analytics: Parquet files of the event log and of retired messages.
         this.archive = ArchiveModule.create(config.archive(), config.database(), db, events, sendWriter, registry, clock);
         long maxBody = config.http().maxBodyBytes();
+        this.deadlines = new RequestDeadlines(config.http().requestTimeout(), registry);
         this.server = WebServer.builder()
                 .host(config.http().host())
                 .port(config.http().port())
                 .maxPayloadSize(Math.max(maxBody * NATIVE_BODY_FACTOR, config.webhooks().maxBodyBytes()))
+                .connectionOptions(deadlines.socketOptions())
                 .routing(r -> r
+                        .addFilter(deadlines)
                         .addFilter(new CorrelationFilter())
                         .addFilter(ops.drainingGate())
                         .register("/", ops)
@@ -262,6 +267,7 @@ public final class Switchboard implements AutoCloseable {
         sendWriter.close();
         webhookWriter.close();
         server.stop();
+        deadlines.close();
         client.close();
         db.close();
     }

@@ -42,8 +42,11 @@ public final class HttpIo {
                 throw Rejection.tooLarge(max);
             }
             return b;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        } catch (Rejection r) {
+            throw r;
+        } catch (IOException | RuntimeException e) {
+            // Helidon reports a malformed chunk size as a NumberFormatException from its parser
+            throw Rejection.unreadableBody();
         }
     }
 
@@ -57,14 +60,20 @@ public final class HttpIo {
                 throw Rejection.badJson("empty body");
             }
             return n;
-        } catch (com.fasterxml.jackson.core.exc.StreamConstraintsException e) {
-            throw Rejection.badJson("nested too deep, or a number or string too long");
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            // Jackson's own words without its source excerpt or class names
-            throw Rejection.badJson(firstLine(e.getOriginalMessage()));
         } catch (IOException e) {
-            throw Rejection.badJson(firstLine(e.getMessage()));
+            throw badJson(e);
         }
+    }
+
+    /** A JSON parse failure as the caller's 400, in Jackson's own words without its source excerpt or class names. */
+    public static Rejection badJson(IOException e) {
+        if (e instanceof com.fasterxml.jackson.core.exc.StreamConstraintsException) {
+            return Rejection.badJson("nested too deep, or a number or string too long");
+        }
+        if (e instanceof com.fasterxml.jackson.core.JsonProcessingException p) {
+            return Rejection.badJson(firstLine(p.getOriginalMessage()));
+        }
+        return Rejection.badJson(firstLine(e.getMessage()));
     }
 
     public ObjectNode parseObject(byte[] body) {

@@ -50,12 +50,25 @@ public record SwitchboardConfig(
     }
 
     /** The public HTTP listener. */
-    public record Http(String host, int port, long maxBodyBytes, String publicUrl) {
+    /**
+     * The HTTP listener. {@code requestTimeout} bounds how long one request may take from its
+     * first line to its answer: a client that trickles bytes (slow-loris) or stalls inside a
+     * malformed chunk is cut off then, instead of holding a connection for as long as it likes.
+     * It also closes keep-alive connections idle that long. Default 30 s; raise it if tenants
+     * upload large media over slow links.
+     */
+    public record Http(String host, int port, long maxBodyBytes, String publicUrl, Duration requestTimeout) {
         public Http {
             host = host == null ? "127.0.0.1" : host;
             // one Cloud API message needs far less (a 4,096-character text escapes to ~25 KB); the
             // native API takes 16× for a batch of up to 1,000: 8 MiB (a 60 MB batch once ran the heap out)
             maxBodyBytes = maxBodyBytes <= 0 ? 512L * 1024 : maxBodyBytes;
+            requestTimeout = requestTimeout == null || requestTimeout.isNegative() || requestTimeout.isZero()
+                    ? Duration.ofSeconds(30) : requestTimeout;
+        }
+
+        public Http(String host, int port, long maxBodyBytes, String publicUrl) {
+            this(host, port, maxBodyBytes, publicUrl, null);
         }
 
         public static Http defaults() {

@@ -63,6 +63,11 @@ public final class Rejection extends RuntimeException {
         return new Rejection(400, "invalid_json", 100, "Request body is not valid JSON: " + detail);
     }
 
+    /** The body could not be read as HTTP: a malformed chunk, a connection cut mid-body. */
+    public static Rejection unreadableBody() {
+        return new Rejection(400, "unreadable_body", 100, "The request body could not be read (malformed chunked encoding or a truncated body)");
+    }
+
     public static Rejection tooLarge(long max) {
         return new Rejection(413, "body_too_large", 100, "Request body exceeds " + max + " bytes");
     }

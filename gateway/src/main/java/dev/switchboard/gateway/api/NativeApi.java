@@ -1,5 +1,7 @@
 package dev.switchboard.gateway.api;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -16,6 +18,7 @@ import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
+import java.io.IOException;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -71,49 +74,74 @@ public final class NativeApi implements HttpService {
 
     private void send(Tenant tenant, ServerRequest req, ServerResponse res) {
         byte[] raw = io.body(req, maxBody);
-        ObjectNode root = io.parseObject(raw);
-        boolean batch = root.has("messages");
-        List<JsonNode> items = new ArrayList<>();
-        if (batch) {
-            if (!root.get("messages").isArray()) {
-                throw Rejection.invalid("messages", "must be an array");
+        Parsed parsed = parse(raw);
+        boolean batch = parsed.batch();
+        List<Intake.Candidate> candidates = parsed.candidates();
+        String key = HttpIo.header(req, HttpIo.IDEMPOTENCY_KEY).orElse(null);
+        Intake.Result result = intake.accept(tenant, candidates, key, raw, accepted -> render(accepted, batch));
+        io.send(res, 202, result.response());
+    }
+
+    private record Parsed(boolean batch, List<Intake.Candidate> candidates) {}
+
+    /**
+     * Reads one message, or a batch under {@code "messages"}, streaming: each batch item becomes
+     * its candidate as soon as it is parsed, so a full batch never exists as one JSON tree beside
+     * its candidates (the body itself is bounded by {@code maxBody}).
+     */
+    private Parsed parse(byte[] raw) {
+        if (raw.length == 0) {
+            throw Rejection.badJson("empty body");
+        }
+        try (JsonParser p = io.json().createParser(raw)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                throw Rejection.badJson("expected a JSON object");
             }
-            root.get("messages").forEach(items::add);
-            if (items.isEmpty()) {
-                throw Rejection.invalid("messages", "must not be empty");
+            ObjectNode single = io.json().createObjectNode();
+            List<Intake.Candidate> batch = null;
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String field = p.currentName();
+                JsonToken value = p.nextToken();
+                if ("messages".equals(field) && batch == null) {
+                    batch = batchItems(p, value);
+                } else {
+                    single.set(field, p.readValueAsTree());
+                }
             }
-            if (items.size() > MAX_BATCH) {
+            if (p.nextToken() != null) {
+                throw Rejection.badJson("unexpected content after the JSON object");
+            }
+            return batch != null ? new Parsed(true, batch) : new Parsed(false, List.of(candidate(single)));
+        } catch (IOException e) {
+            throw HttpIo.badJson(e);
+        }
+    }
+
+    private List<Intake.Candidate> batchItems(JsonParser p, JsonToken value) throws IOException {
+        if (value != JsonToken.START_ARRAY) {
+            throw Rejection.invalid("messages", "must be an array");
+        }
+        List<Intake.Candidate> out = new ArrayList<>();
+        while (p.nextToken() != JsonToken.END_ARRAY) {
+            if (out.size() == MAX_BATCH) {
                 throw new Rejection(400, "batch_too_large", 100, "A batch holds at most " + MAX_BATCH + " messages");
             }
-        } else {
-            items.add(root);
-        }
-        List<Intake.Candidate> candidates = new ArrayList<>(items.size());
-        for (int i = 0; i < items.size(); i++) {
+            JsonNode item = p.readValueAsTree();
             try {
-                candidates.add(candidate(items.get(i)));
+                out.add(candidate(item));
             } catch (Rejection r) {
-                throw batch ? new Rejection(r.httpStatus(), r.code(), r.metaCode(), "messages[" + i + "]: " + r.getMessage()) : r;
+                throw new Rejection(r.httpStatus(), r.code(), r.metaCode(), "messages[" + out.size() + "]: " + r.getMessage());
             }
         }
-        String key = HttpIo.header(req, HttpIo.IDEMPOTENCY_KEY).orElse(null);
-        Intake.Result result;
-        try {
-            result = intake.accept(tenant, candidates, key, raw, accepted -> render(accepted, batch));
-        } catch (Rejection r) {
-            throw r;
+        if (out.isEmpty()) {
+            throw Rejection.invalid("messages", "must not be empty");
         }
-        io.send(res, 202, result.response());
+        return out;
     }
 
     private Intake.Candidate candidate(JsonNode item) {
         if (!(item instanceof ObjectNode o)) {
             throw Rejection.badJson("each message must be a JSON object");
-        }
-        ObjectNode body = o.deepCopy();
-        body.remove(CONTROL_FIELDS);
-        if (!body.has("messaging_product")) {
-            body.put("messaging_product", "whatsapp");
         }
         String channel = text(o, "channel_id");
         List<String> pool = null;
@@ -140,7 +168,13 @@ public final class NativeApi implements HttpService {
             ttl = o.get("ttl_seconds").asLong();
         }
         JsonNode metadata = o.get("metadata");
-        return new Intake.Candidate(body, channel, pool, priority, ttl, text(o, "campaign_id"),
+        String campaign = text(o, "campaign_id");
+        // the parsed item is ours alone: its control fields come off in place, no copy
+        o.remove(CONTROL_FIELDS);
+        if (!o.has("messaging_product")) {
+            o.put("messaging_product", "whatsapp");
+        }
+        return new Intake.Candidate(o, channel, pool, priority, ttl, campaign,
                 metadata == null || metadata.isNull() ? null : metadata.toString());
     }
 

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.switchboard.gateway.api.AdminApi;
 import dev.switchboard.gateway.api.AudienceApi;
 import dev.switchboard.gateway.api.FacadeApi;
+import dev.switchboard.gateway.api.GraphApi;
 import dev.switchboard.gateway.api.HttpIo;
 import dev.switchboard.gateway.api.NativeApi;
 import dev.switchboard.gateway.archive.ArchiveModule;
@@ -21,6 +22,8 @@ import dev.switchboard.gateway.intake.ServiceWindows;
 import dev.switchboard.gateway.intake.TemplateCatalog;
 import dev.switchboard.gateway.messages.MessageStore;
 import dev.switchboard.gateway.ops.CorrelationFilter;
+import dev.switchboard.gateway.graph.GraphUpstream;
+import dev.switchboard.gateway.graph.MediaOwners;
 import dev.switchboard.gateway.ops.OpsApi;
 import dev.switchboard.gateway.ops.RequestDeadlines;
 import dev.switchboard.gateway.outbound.CloudApiClient;
@@ -37,6 +40,7 @@ import dev.switchboard.gateway.webhooks.JournalProcessor;
 import dev.switchboard.gateway.webhooks.WebhookIngest;
 import dev.switchboard.gateway.webhooks.WebhookJournal;
 import io.helidon.webserver.WebServer;
+import io.helidon.webserver.WebServerConfig;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
@@ -44,6 +48,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.sql.SQLException;
 import java.time.Clock;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -73,6 +78,11 @@ public final class Switchboard implements AutoCloseable {
     private final NumberFacts numberFacts;
     private final OpsApi ops;
     private final RequestDeadlines deadlines;
+    private final GraphUpstream graphUpstream;
+    private final List<Mount> mounts;
+
+    /** One HTTP service and the path prefix it is mounted under. */
+    public record Mount(String prefix, io.helidon.webserver.http.HttpService service) {}
     private final MessageStore messages;
     private final PrometheusMeterRegistry registry;
     private final ArchiveModule archive;
@@ -137,26 +147,37 @@ public final class Switchboard implements AutoCloseable {
         this.archive = ArchiveModule.create(config.archive(), config.database(), db, events, sendWriter, registry, clock);
         long maxBody = config.http().maxBodyBytes();
         this.deadlines = new RequestDeadlines(config.http().requestTimeout(), registry);
-        this.server = WebServer.builder()
+        this.graphUpstream = new GraphUpstream(config.upstream().baseUrl(), config.upstream().connectTimeout(),
+                config.upstream().requestTimeout().plus(config.http().requestTimeout()));
+        // Every HTTP service and where it is mounted, in order: the first route that matches wins
+        // (so the native /v1 routes come before the Graph-style /{version}/{id} catch-alls).
+        this.mounts = List.of(
+                new Mount("/", ops),
+                new Mount("/v1/audience", new AudienceApi(tenancy, audience, sendWriter, io, clock)),
+                new Mount("/v1", new NativeApi(tenancy, intake, outbound, messages, sendWriter, io, maxBody * NATIVE_BODY_FACTOR, clock)),
+                new Mount("/admin", new AdminApi(tenancy, appSecrets, outbound, io, config.security().adminToken())),
+                new Mount("/v1", new TenantDeliveryApi(tenancy, delivery, io)),
+                new Mount("/admin", new AdminDeliveryApi(tenancy, delivery, io, config.security().adminToken())),
+                new Mount("/webhooks", ingest),
+                new Mount("/v1/analytics", archive.analyticsApi(tenancy, io)),
+                new Mount("/admin", archive.adminApi(io, config.security().adminToken())),
+                new Mount("/", new FacadeApi(tenancy, intake, io, maxBody, graphUpstream)),
+                new Mount("/", new GraphApi(tenancy, graphUpstream, new MediaOwners(jdbc, clock), templates, io,
+                        config.upstream().apiVersion(), config.http().maxMediaBytes())));
+        WebServerConfig.Builder listener = WebServer.builder();
+        HttpListener.configure(listener, config.http());
+        this.server = listener
                 .host(config.http().host())
                 .port(config.http().port())
-                .maxPayloadSize(Math.max(maxBody * NATIVE_BODY_FACTOR, config.webhooks().maxBodyBytes()))
+                // the largest body any route takes; each route bounds its own reads below this
+                .maxPayloadSize(Math.max(Math.max(maxBody * NATIVE_BODY_FACTOR, config.webhooks().maxBodyBytes()),
+                        config.http().maxMediaBytes() + 64 * 1024))
                 .connectionOptions(deadlines.socketOptions())
-                .routing(r -> r
-                        .addFilter(deadlines)
-                        .addFilter(new CorrelationFilter())
-                        .addFilter(ops.drainingGate())
-                        .register("/", ops)
-                        .register("/v1/audience", new AudienceApi(tenancy, audience, sendWriter, io, clock))
-                        .register("/v1", new NativeApi(tenancy, intake, outbound, messages, sendWriter, io, maxBody * NATIVE_BODY_FACTOR, clock))
-                        .register("/admin", new AdminApi(tenancy, appSecrets, outbound, io, config.security().adminToken()))
-                        .register("/v1", new TenantDeliveryApi(tenancy, delivery, io))
-                        .register("/admin", new AdminDeliveryApi(tenancy, delivery, io, config.security().adminToken()))
-                        .register("/webhooks", ingest)
-                        .register("/v1/analytics", archive.analyticsApi(tenancy, io))
-                        .register("/admin", archive.adminApi(io, config.security().adminToken()))
-                        .register("/", new FacadeApi(tenancy, intake, io, maxBody))
-                        .error(Throwable.class, new ErrorHandler(io)))
+                .routing(r -> {
+                    r.addFilter(deadlines).addFilter(new CorrelationFilter()).addFilter(ops.drainingGate());
+                    mounts.forEach(m -> r.register(m.prefix(), m.service()));
+                    r.error(Throwable.class, new ErrorHandler(io));
+                })
                 .build();
         tenancy.onChannelChange(c -> CompletableFuture.runAsync(() -> templates.sync(c)));
         this.webhookProcessor = new JournalProcessor(journal, sendWriter, jdbc, tenancy, events, templates, outbound, audience, windows,
@@ -192,7 +213,12 @@ public final class Switchboard implements AutoCloseable {
     }
 
     public String baseUrl() {
-        return "http://" + ("0.0.0.0".equals(config.http().host()) ? "127.0.0.1" : config.http().host()) + ":" + port();
+        return (config.http().tls() ? "https://" : "http://") + ("0.0.0.0".equals(config.http().host()) ? "127.0.0.1" : config.http().host()) + ":" + port();
+    }
+
+    /** The HTTP services in the order they are mounted (for the route table the OpenAPI check reads). */
+    public List<Mount> mounts() {
+        return mounts;
     }
 
     public Database database() {
@@ -268,6 +294,7 @@ public final class Switchboard implements AutoCloseable {
         webhookWriter.close();
         server.stop();
         deadlines.close();
+        graphUpstream.close();
         client.close();
         db.close();
     }

@@ -11,26 +11,42 @@ import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
+import dev.switchboard.gateway.graph.GraphUpstream;
+import dev.switchboard.gateway.tenancy.Channel;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Status;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
  * The Cloud-API-compatible facade: {@code POST /{version}/{phone-number-id}/messages} with the
  * tenant's API key as the Bearer token and Meta's own body. Answers in Meta's shapes, success
  * and error, so a client written for Meta only changes its base URL. The id returned is
- * Switchboard's message id, which is also the id on the statuses forwarded to the tenant.
+ * Switchboard's message id, which is also the id on the statuses forwarded to the tenant. The
+ * key may also come as {@code ?access_token=}, as Meta allows.
+ *
+ * <p>Mark-as-read and typing indicators ({@code {"status":"read","message_id":…}}) are not
+ * messages: nothing is queued or paced, they go to Meta at once on the number's token (so never
+ * behind a campaign) and Meta's answer is relayed as it came. The message id in them is Meta's
+ * own inbound id, forwarded to the tenant unchanged, so this just works.
  */
 public final class FacadeApi implements HttpService {
     private final Tenancy tenancy;
     private final Intake intake;
     private final HttpIo io;
     private final long maxBody;
+    private final GraphUpstream upstream;
 
-    public FacadeApi(Tenancy tenancy, Intake intake, HttpIo io, long maxBody) {
+    public FacadeApi(Tenancy tenancy, Intake intake, HttpIo io, long maxBody, GraphUpstream upstream) {
         this.tenancy = tenancy;
         this.intake = intake;
         this.io = io;
         this.maxBody = maxBody;
+        this.upstream = upstream;
     }
 
     @Override
@@ -40,7 +56,7 @@ public final class FacadeApi implements HttpService {
 
     private void send(ServerRequest req, ServerResponse res) {
         try {
-            Optional<Tenant> tenant = HttpIo.bearer(req).flatMap(tenancy::authenticate);
+            Optional<Tenant> tenant = GraphApi.token(req).flatMap(tenancy::authenticate);
             if (tenant.isEmpty()) {
                 io.metaError(res, 401, 190, null, "Invalid OAuth access token - Cannot parse access token", "OAuthException");
                 return;
@@ -48,6 +64,10 @@ public final class FacadeApi implements HttpService {
             String channelId = req.path().pathParameters().get("phoneNumberId");
             byte[] raw = io.body(req, maxBody);
             ObjectNode body = io.parseObject(raw);
+            if (body.has("status") && !body.has("to")) {
+                readReceipt(req, res, tenant.get(), channelId, raw);
+                return;
+            }
             Lane priority = HttpIo.header(req, HttpIo.PRIORITY).map(p -> Lane.parse(p)
                     .orElseThrow(() -> Rejection.invalid("X-Priority", "must be high, normal or low"))).orElse(null);
             Long ttl = HttpIo.header(req, HttpIo.TTL).map(FacadeApi::seconds).orElse(null);
@@ -60,6 +80,24 @@ public final class FacadeApi implements HttpService {
             HttpIo.retryAfter(res, r);
             io.metaError(res, r.httpStatus(), r.metaCode(), r.metaSubcode(), r.getMessage(),
                     r.metaCode() == 100 && r.metaSubcode() != null ? "GraphMethodException" : "OAuthException");
+        }
+    }
+
+    private void readReceipt(ServerRequest req, ServerResponse res, Tenant tenant, String channelId, byte[] raw) {
+        Channel channel = tenancy.channelOf(tenant.id(), channelId).orElseThrow(() -> Rejection.unknownChannel(channelId));
+        String version = req.path().pathParameters().get("version");
+        try {
+            GraphUpstream.Answer a = upstream.call("POST", version, channelId + "/messages", Map.of(), tenancy.accessToken(channel),
+                    "application/json", () -> new ByteArrayInputStream(raw));
+            byte[] answer;
+            try (InputStream in = a.body()) {
+                answer = in.readAllBytes();
+            }
+            res.status(Status.create(a.status()));
+            res.header(HeaderNames.CONTENT_TYPE, a.contentType());
+            res.send(answer);
+        } catch (IOException e) {
+            io.metaError(res, 503, 2, null, "Service temporarily unavailable: Meta could not be reached", "OAuthException");
         }
     }
 

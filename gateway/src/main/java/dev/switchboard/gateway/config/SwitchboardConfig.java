@@ -55,9 +55,12 @@ public record SwitchboardConfig(
      * first line to its answer: a client that trickles bytes (slow-loris) or stalls inside a
      * malformed chunk is cut off then, instead of holding a connection for as long as it likes.
      * It also closes keep-alive connections idle that long. Default 30 s; raise it if tenants
-     * upload large media over slow links.
+     * upload large media over slow links. {@code maxMediaBytes} caps a media upload (Meta's largest,
+     * a document, is 100 MB). {@code tlsCertificate} and {@code tlsKey} (PEM files) turn on HTTPS
+     * (with HTTP/2 for clients that offer it); without them the listener speaks plain HTTP.
      */
-    public record Http(String host, int port, long maxBodyBytes, String publicUrl, Duration requestTimeout) {
+    public record Http(String host, int port, long maxBodyBytes, String publicUrl, Duration requestTimeout,
+                       long maxMediaBytes, String tlsCertificate, String tlsKey) {
         public Http {
             host = host == null ? "127.0.0.1" : host;
             // one Cloud API message needs far less (a 4,096-character text escapes to ~25 KB); the
@@ -65,10 +68,27 @@ public record SwitchboardConfig(
             maxBodyBytes = maxBodyBytes <= 0 ? 512L * 1024 : maxBodyBytes;
             requestTimeout = requestTimeout == null || requestTimeout.isNegative() || requestTimeout.isZero()
                     ? Duration.ofSeconds(30) : requestTimeout;
+            maxMediaBytes = maxMediaBytes <= 0 ? 100L * 1024 * 1024 : maxMediaBytes;
+            if ((tlsCertificate == null) != (tlsKey == null)) {
+                throw new IllegalArgumentException("http.tlsCertificate and http.tlsKey go together: set both or neither");
+            }
         }
 
         public Http(String host, int port, long maxBodyBytes, String publicUrl) {
-            this(host, port, maxBodyBytes, publicUrl, null);
+            this(host, port, maxBodyBytes, publicUrl, null, 0, null, null);
+        }
+
+        public Http withRequestTimeout(Duration timeout) {
+            return new Http(host, port, maxBodyBytes, publicUrl, timeout, maxMediaBytes, tlsCertificate, tlsKey);
+        }
+
+        public Http withTls(String certificate, String key) {
+            return new Http(host, port, maxBodyBytes, publicUrl, requestTimeout, maxMediaBytes, certificate, key);
+        }
+
+        @JsonIgnore
+        public boolean tls() {
+            return tlsCertificate != null;
         }
 
         public static Http defaults() {

@@ -2,7 +2,6 @@ package dev.switchboard.gateway.ops;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.switchboard.gateway.config.SwitchboardConfig;
 import dev.switchboard.gateway.testing.TestNodes;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -30,10 +29,7 @@ class SlowClientTest {
 
     @BeforeAll
     static void start() {
-        node = TestNodes.start("sqlite", c -> new SwitchboardConfig(
-                new SwitchboardConfig.Http("127.0.0.1", 0, TestNodes.MAX_BODY, null, Duration.ofSeconds(1)),
-                c.database(), c.security(), c.upstream(), c.sending(), c.webhooks(), c.emulator(), c.bootstrap(),
-                c.delivery(), c.archive()));
+        node = TestNodes.start("sqlite", c -> TestNodes.withHttp(c, c.http().withRequestTimeout(Duration.ofSeconds(1))));
     }
 
     @AfterAll

@@ -123,6 +123,12 @@ public final class TestNodes {
         sb.tenancy().updateChannel(B_HELD, null, null, null, null, "PAUSED", "held by the test");
     }
 
+    /** {@code c} with another HTTP section. */
+    public static SwitchboardConfig withHttp(SwitchboardConfig c, SwitchboardConfig.Http http) {
+        return new SwitchboardConfig(http, c.database(), c.security(), c.upstream(), c.sending(), c.webhooks(), c.emulator(),
+                c.bootstrap(), c.delivery(), c.archive());
+    }
+
     public static SwitchboardConfig config(SwitchboardConfig.Database database, Path dir) {
         SwitchboardConfig.Http http = new SwitchboardConfig.Http("127.0.0.1", 0, MAX_BODY, null);
         // Security: masterKey is required on PostgreSQL; the key file lives in the temp dir either way.

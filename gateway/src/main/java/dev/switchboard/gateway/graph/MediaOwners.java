@@ -43,6 +43,20 @@ public final class MediaOwners {
         }
     }
 
+    /**
+     * Records, inside a webhook batch's transaction, the media ids of inbound messages as their
+     * receiving tenant's: {@code {media id, tenant, number, at}} each. A known id keeps its owner.
+     */
+    public static void rememberAll(dev.switchboard.gateway.store.Batches b, java.util.List<Object[]> inbound)
+            throws java.sql.SQLException {
+        for (Object[] m : inbound) {
+            java.sql.PreparedStatement ps = b.batch("INSERT INTO media (media_id, tenant_id, phone_number_id, created_at)"
+                    + " VALUES (?,?,?,?) ON CONFLICT (media_id) DO NOTHING");
+            Jdbc.bind(ps, m);
+            ps.addBatch();
+        }
+    }
+
     public void forget(String mediaId) {
         jdbc.update("DELETE FROM media WHERE media_id=?", mediaId);
     }

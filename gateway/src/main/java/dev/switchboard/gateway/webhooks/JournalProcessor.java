@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.switchboard.gateway.audience.Audience;
 import dev.switchboard.gateway.events.EventLog;
 import dev.switchboard.gateway.events.WebhookEvent;
+import dev.switchboard.gateway.graph.MediaOwners;
 import dev.switchboard.gateway.store.Batches;
 import dev.switchboard.gateway.store.GroupCommitWriter;
 import dev.switchboard.gateway.intake.ServiceWindows;
@@ -184,6 +185,7 @@ public final class JournalProcessor implements AutoCloseable {
     private void processChunk(List<Parsed> chunk, int items) {
         Map<String, StatusUpdate> statuses = new LinkedHashMap<>();
         List<Object[]> inbound = new ArrayList<>();
+        List<Object[]> inboundMedia = new ArrayList<>();
         List<WebhookEvent> events = new ArrayList<>();
         long now = clock.millis();
         for (Parsed p : chunk) {
@@ -208,7 +210,7 @@ public final class JournalProcessor implements AutoCloseable {
                         foreignChanges.increment();
                     } else if ("messages".equals(field)) {
                         collectStatuses(value, statuses);
-                        collectInbound(value, inbound);
+                        collectInbound(value, inbound, inboundMedia);
                         extractor.messages(value, e.receivedAt(), now, events);
                     } else {
                         accountSignals.apply(field, wabaId, value);
@@ -244,6 +246,7 @@ public final class JournalProcessor implements AutoCloseable {
                     Jdbc.bind(ps, in);
                     ps.addBatch();
                 }
+                MediaOwners.rememberAll(b, inboundMedia);
                 audienceEffects.write(b);
                 for (Parsed p : chunk) {
                     WebhookJournal.markProcessed(b, p.entry().id());
@@ -283,7 +286,10 @@ public final class JournalProcessor implements AutoCloseable {
         }
     }
 
-    private void collectInbound(JsonNode value, List<Object[]> out) {
+    private static final Set<String> MEDIA_TYPES = Set.of("image", "audio", "video", "document", "sticker");
+
+    /** Service-window rows, and the media ids an inbound message carries (so the tenant may fetch them). */
+    private void collectInbound(JsonNode value, List<Object[]> out, List<Object[]> media) {
         String channelId = value.path("metadata").path("phone_number_id").asText(null);
         Channel c = channelId == null ? null : tenancy.channel(channelId).orElse(null);
         if (c == null) {
@@ -296,6 +302,11 @@ public final class JournalProcessor implements AutoCloseable {
             long at = m.path("timestamp").asLong(now / 1000) * 1000;
             if (from != null) {
                 out.add(new Object[] {channelId, from, c.tenantId(), at});
+            }
+            String type = m.path("type").asText("");
+            JsonNode mediaId = m.path(type).path("id");
+            if (MEDIA_TYPES.contains(type) && mediaId.isValueNode() && !mediaId.asText().isBlank()) {
+                media.add(new Object[] {mediaId.asText(), c.tenantId(), channelId, now});
             }
             if (now - at < RECENT_INBOUND_MILLIS) {
                 recent++;

@@ -153,6 +153,7 @@ public final class Switchboard implements AutoCloseable {
         // (so the native /v1 routes come before the Graph-style /{version}/{id} catch-alls).
         this.mounts = List.of(
                 new Mount("/", ops),
+                new Mount("/", new dev.switchboard.gateway.api.OpenApiDoc()),
                 new Mount("/v1/audience", new AudienceApi(tenancy, audience, sendWriter, io, clock)),
                 new Mount("/v1", new NativeApi(tenancy, intake, outbound, messages, sendWriter, io, maxBody * NATIVE_BODY_FACTOR, clock)),
                 new Mount("/admin", new AdminApi(tenancy, appSecrets, outbound, io, config.security().adminToken())),

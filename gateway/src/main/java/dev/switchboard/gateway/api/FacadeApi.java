@@ -51,7 +51,7 @@ public final class FacadeApi implements HttpService {
 
     @Override
     public void routing(HttpRules rules) {
-        rules.post("/{version}/{phoneNumberId}/messages", this::send);
+        rules.post("/{version:v\\d+\\.\\d+}/{phoneNumberId}/messages", this::send);
     }
 
     private void send(ServerRequest req, ServerResponse res) {

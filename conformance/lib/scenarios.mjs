@@ -318,17 +318,24 @@ export const SCENARIOS = [
     needs: ['webhook', 'sendTemplate'],
     async run(ctx) {
       // Five sends at once: fifteen statuses (sent, delivered, read each) in quick succession.
+      // Each carries its own biz_opaque_callback_data, which Meta echoes on that message's statuses.
       const users = Array.from({ length: 5 }, () => ctx.world.freshUser());
-      const ids = await Promise.all(users.map((to) => ctx.lib.sendTemplate({ to, name: 'hello_world', language: 'en_US' })));
+      const tags = users.map((_, i) => `order-${i + 1}`);
+      const ids = await Promise.all(users.map((to, i) =>
+        ctx.lib.sendTemplate({ to, name: 'hello_world', language: 'en_US', callbackData: tags[i] })));
       for (const id of ids) {
         check(typeof id === 'string' && id.length > 0, `send returned no id: ${JSON.stringify(ids)}`);
       }
       const waits = [];
       ids.forEach((id, i) => {
         for (const status of ['sent', 'delivered', 'read']) {
-          waits.push(ctx.receiver.awaitEvent(`status ${status} of ${id}`, 'statuses',
-            (s) => s.id === id && s.status === status, (s) => s.id === id && s.status === status)
-            .then((got) => check(got.recipient === users[i], `status ${status} of ${id} names recipient ${got.recipient}, expected ${users[i]}`)));
+          const what = `status ${status} of ${id}`;
+          waits.push(ctx.receiver.awaitEvent(what, 'statuses', (s) => s.id === id && s.status === status,
+            (s) => s.id === id && s.status === status).then((got) => {
+            check(got.recipient === users[i], `${what} names recipient ${got.recipient}, expected ${users[i]}`);
+            check(got.callbackData === tags[i], `${what} carries biz_opaque_callback_data ${JSON.stringify(got.callbackData)},`
+              + ` expected ${JSON.stringify(tags[i])}`);
+          }));
         }
       });
       const results = await Promise.allSettled(waits);

@@ -26,19 +26,20 @@ export function create(cfg) {
       throw e;
     }
   };
-  const message = async (to, type, content, contextId) => {
+  const message = async (to, type, content, contextId, callbackData) => {
     const r = await call(sdk.message.createMessage({
       phoneNumberID, to, type, [type]: content, ...(contextId ? { context: { message_id: contextId } } : {}),
+      ...(callbackData ? { biz_opaque_callback_data: callbackData } : {}),
     }));
     return r.messages?.[0]?.id;
   };
 
   return {
     sendText: ({ to, body, contextId }) => message(to, 'text', { body }, contextId),
-    sendTemplate: ({ to, name: template, language, bodyParams }) => message(to, 'template', {
+    sendTemplate: ({ to, name: template, language, bodyParams, callbackData }) => message(to, 'template', {
       name: template, language: { code: language },
       ...(bodyParams ? { components: [{ type: 'body', parameters: bodyParams.map((text) => ({ type: 'text', text })) }] } : {}),
-    }),
+    }, undefined, callbackData),
     sendImage: ({ to, link, id, caption }) => message(to, 'image', { ...(id ? { id } : { link }), caption }),
     sendDocument: ({ to, link, caption, filename }) => message(to, 'document', { link, caption, filename }),
     sendAudio: ({ to, link }) => message(to, 'audio', { link }),
@@ -111,7 +112,7 @@ export function create(cfg) {
               buttonReply: m.interactive?.button_reply });
           }
           for (const s of value.statuses ?? []) {
-            statuses.push({ id: s.id, status: s.status, recipient: s.recipient_id });
+            statuses.push({ id: s.id, status: s.status, recipient: s.recipient_id, callbackData: s.biz_opaque_callback_data });
           }
         }
       }

@@ -32,8 +32,8 @@ export function create(cfg) {
     sendText: ({ to, body, contextId }) => call(async () => id(await m.sendText({
       phoneNumberId, to, body, ...(contextId ? { contextMessageId: contextId } : {}),
     }))),
-    sendTemplate: ({ to, name: template, language, bodyParams }) => call(async () => id(await m.sendTemplate({
-      phoneNumberId, to,
+    sendTemplate: ({ to, name: template, language, bodyParams, callbackData }) => call(async () => id(await m.sendTemplate({
+      phoneNumberId, to, ...(callbackData ? { bizOpaqueCallbackData: callbackData } : {}),
       template: bodyParams
         ? buildTemplatePayload({ name: template, language, components: [{ type: 'body', parameters: bodyParams.map((text) => ({ type: 'text', text })) }] })
         : { name: template, language: { code: language } },
@@ -104,7 +104,7 @@ export function create(cfg) {
           name: events.contacts.find((c) => c.waId === msg.from)?.profile?.name,
           buttonReply: msg.interactive?.buttonReply,
         })),
-        statuses: events.statuses.map((s) => ({ id: s.id, status: s.status, recipient: s.recipientId })),
+        statuses: events.statuses.map((s) => ({ id: s.id, status: s.status, recipient: s.recipientId, callbackData: s.bizOpaqueCallbackData })),
       };
     },
   };

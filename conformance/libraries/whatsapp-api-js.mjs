@@ -30,7 +30,8 @@ export function create(cfg) {
     }
     return r;
   };
-  const sent = async (to, message, context) => ok(await api.sendMessage(phone, to, message, context)).messages?.[0]?.id;
+  const sent = async (to, message, context, callbackData) =>
+    ok(await api.sendMessage(phone, to, message, context, callbackData)).messages?.[0]?.id;
 
   // Webhook: the library's own post(), which checks X-Hub-Signature-256 with the app secret and
   // calls on.message / on.status. Events are attributed to the POST through args.raw.
@@ -41,14 +42,14 @@ export function create(cfg) {
       buttonReply: message.interactive?.button_reply,
     });
   };
-  api.on.status = ({ id, status, phone: recipient, raw }) => {
-    seen.get(raw)?.statuses.push({ id, status, recipient });
+  api.on.status = ({ id, status, phone: recipient, biz_opaque_callback_data: callbackData, raw }) => {
+    seen.get(raw)?.statuses.push({ id, status, recipient, callbackData });
   };
 
   return {
     sendText: ({ to, body, contextId }) => sent(to, new Text(body), contextId),
-    sendTemplate: ({ to, name: template, language, bodyParams }) => sent(to, new Template(template, new Language(language),
-      ...(bodyParams ? [new BodyComponent(...bodyParams.map((p) => new BodyParameter(p)))] : []))),
+    sendTemplate: ({ to, name: template, language, bodyParams, callbackData }) => sent(to, new Template(template, new Language(language),
+      ...(bodyParams ? [new BodyComponent(...bodyParams.map((p) => new BodyParameter(p)))] : [])), undefined, callbackData),
     sendImage: ({ to, link, id, caption }) => sent(to, new Image(id ?? link, Boolean(id), caption)),
     sendDocument: ({ to, link, caption, filename }) => sent(to, new Document(link, false, caption, filename)),
     sendAudio: ({ to, link }) => sent(to, new Audio(link)),

@@ -6,6 +6,7 @@
 // tenant's API key; the app secret is the tenant's webhook secret.
 
 import { WhatsAppAPI } from 'whatsapp-api-js';
+import { WhatsAppAPIFailedToVerifyError } from 'whatsapp-api-js/errors';
 import {
   ActionButtons, ActionList, Audio, Body, Button, Contacts, Document, Image, Interactive, ListSection,
   Location, Name, Phone, Reaction, Row, Sticker, Template, Text, Video, BodyComponent, BodyParameter, Language,
@@ -97,7 +98,7 @@ export function create(cfg) {
         await api.post(data, text, headers['x-hub-signature-256']);
         return { verified: true, ...got };
       } catch (e) {
-        if (e?.constructor?.name === 'WhatsAppAPIFailedToVerifyError') {
+        if (e instanceof WhatsAppAPIFailedToVerifyError) {
           return { verified: false, error: 'signature rejected', ...got };
         }
         // The signature check comes first in post(): anything thrown later followed a verified signature.

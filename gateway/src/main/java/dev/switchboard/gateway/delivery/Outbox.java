@@ -55,12 +55,13 @@ import org.slf4j.LoggerFactory;
  * Most of Meta's webhooks carry a single status or message, and many receivers written for Meta
  * (most client libraries among them) read {@code entry[0].changes[0].value.statuses[0]} (or
  * {@code messages[0]}) and stop there; a batch would silently lose everything after its first
- * event for them. So an endpoint gets one event per POST ({@link Envelope}), unless it opts in
- * to batches with {@code max_events_per_post} (up to {@code delivery.maxBatch}). The cost is
- * POSTs: an endpoint drains at most {@code maxInFlight} events per round trip, and one
- * conversation one event per round trip (its POSTs never overlap). A receiver answering in 50 ms
- * with the default four POSTs in flight takes about 80 events a second; one that needs more
- * opts in to batches, or the operator raises {@code delivery.maxInFlight}.
+ * event for them. So an endpoint gets one event per POST, in the change value Meta sent it in
+ * and in Meta's bytes ({@link Envelope}), unless it opts in to batches with
+ * {@code max_events_per_post} (up to {@code delivery.maxBatch}). The cost is POSTs: an endpoint
+ * drains at most {@code maxInFlight} events per round trip, and one conversation one event per
+ * round trip (its POSTs never overlap). A receiver answering in 50 ms with the default four POSTs
+ * in flight takes about 80 events a second; one that needs more opts in to batches, or the
+ * operator raises {@code delivery.maxInFlight}.
  *
  * <h2>Why a worker per endpoint</h2>
  * One slow or dead endpoint must not delay anyone else. Each endpoint has an

@@ -22,7 +22,8 @@ import java.util.Set;
  * operator) route here with the tenant id. Errors are problem JSON with a stable code.
  */
 final class DeliveryApi {
-    private static final Set<String> FIELDS = Set.of("url", "secret", "messages", "statuses", "account");
+    private static final String MAX_EVENTS = "max_events_per_post";
+    private static final Set<String> FIELDS = Set.of("url", "secret", "messages", "statuses", "account", MAX_EVENTS);
     private static final int MIN_SECRET = 16;
     private static final int MAX_SECRET = 256;
     private static final int MAX_URL = 2048;
@@ -36,7 +37,11 @@ final class DeliveryApi {
         this.io = io;
     }
 
-    /** PUT: creates or updates; omitted fields keep their value (defaults on creation: everything forwarded). */
+    /**
+     * PUT: creates or updates; omitted fields keep their value (defaults on creation: everything
+     * forwarded, one event per POST as Meta usually sends them; {@code max_events_per_post} above 1
+     * opts in to batches).
+     */
     void put(String tenantId, ServerRequest req, ServerResponse res) {
         ObjectNode b = io.parseObject(io.body(req, 16 * 1024));
         for (Iterator<String> it = b.fieldNames(); it.hasNext(); ) {
@@ -61,8 +66,10 @@ final class DeliveryApi {
             statuses = StatusFilter.parse(b.get("statuses").isTextual() ? b.get("statuses").asText() : null)
                     .orElseThrow(() -> Rejection.invalid("statuses", "must be \"all\", \"final\" or \"none\""));
         }
+        int maxEvents = b.hasNonNull(MAX_EVENTS) ? maxEvents(b.get(MAX_EVENTS), outbox.maxEventsPerPost())
+                : current == null ? WebhookEndpoint.ONE_EVENT_PER_POST : current.maxEventsPerPost();
         WebhookEndpoint saved = outbox.configure(tenantId, url == null ? current.url() : url, secret, messages, statuses,
-                account);
+                account, maxEvents);
         io.send(res, current == null ? 201 : 200, view(saved));
     }
 
@@ -128,7 +135,7 @@ final class DeliveryApi {
         Outbox.Status s = outbox.status(e.tenantId());
         ObjectNode n = io.json().createObjectNode().put("tenant_id", e.tenantId()).put("url", e.url()).put("secret_set", true)
                 .put("messages", e.messages()).put("statuses", e.statuses().wire()).put("account", e.account())
-                .put("created_at", e.createdAt()).put("updated_at", e.updatedAt());
+                .put(MAX_EVENTS, e.maxEventsPerPost()).put("created_at", e.createdAt()).put("updated_at", e.updatedAt());
         n.putObject("delivery").put("pending", s.pending()).put("dead_letters", s.deadLetters()).put("breaker", s.breaker());
         return n;
     }
@@ -200,6 +207,14 @@ final class DeliveryApi {
             throw invalidSecret("must not start or end with whitespace");
         }
         return s;
+    }
+
+    static int maxEvents(JsonNode n, int most) {
+        if (!n.isIntegralNumber() || !n.canConvertToInt() || n.asInt() < 1 || n.asInt() > most) {
+            throw Rejection.invalid(MAX_EVENTS, "must be an integer from 1 (one event per POST, Meta's usual shape) to "
+                    + most);
+        }
+        return n.asInt();
     }
 
     private static boolean bool(JsonNode b, String field, boolean otherwise) {

@@ -22,7 +22,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Drains one tenant's outbox into its endpoint: a planning loop on a virtual thread, and one
  * virtual thread per POST, at most {@code maxInFlight} at once, behind the endpoint's own
- * circuit breaker. See {@link Outbox} for the design and {@link RoundPlanner} for the order rules.
+ * circuit breaker. A POST carries one event unless the endpoint opted in to batches
+ * ({@link Target#maxEventsPerPost()}). See {@link Outbox} for the design and {@link RoundPlanner}
+ * for the order rules.
  *
  * <p>A POST's outcome is committed before its conversations are released: until then they stay
  * busy, so the rows just delivered can never be planned again.
@@ -34,8 +36,11 @@ final class EndpointWorker implements AutoCloseable {
     private static final long IDLE_WAIT_MILLIS = 30_000;
     private static final String USER_AGENT = "Switchboard-Webhooks/1.0";
 
-    /** Where to POST and what to sign with; swapped whole when the tenant changes its endpoint. */
-    record Target(URI uri, String secret) {}
+    /**
+     * Where to POST, what to sign with and how many events one POST may carry (1: Meta's shape);
+     * swapped whole when the tenant changes its endpoint.
+     */
+    record Target(URI uri, String secret, int maxEventsPerPost) {}
 
     private final String tenantId;
     private final DeliveryContext ctx;
@@ -137,7 +142,7 @@ final class EndpointWorker implements AutoCloseable {
             return Math.min(openUntilExpiry - now, IDLE_WAIT_MILLIS);
         }
         RoundPlanner plan = new RoundPlanner(now, ctx.config().horizon().toMillis(), busyNow, inFlightNow, free,
-                ctx.config().maxBatch(), mayDispatch);
+                target.maxEventsPerPost(), mayDispatch);
         long after = 0;
         for (int page = 0; page < MAX_PAGES; page++) {
             long from = after;

@@ -26,8 +26,8 @@ final class Endpoints {
     Endpoints(Jdbc jdbc, GroupCommitWriter writer, TokenCipher cipher) {
         this.writer = writer;
         this.cipher = cipher;
-        jdbc.query("SELECT tenant_id, url, secret_enc, messages, statuses, account, created_at, updated_at FROM webhook_endpoints",
-                Endpoints::row).forEach(e -> byTenant.put(e.tenantId(), e));
+        jdbc.query("SELECT tenant_id, url, secret_enc, messages, statuses, account, created_at, updated_at, max_events_per_post"
+                + " FROM webhook_endpoints", Endpoints::row).forEach(e -> byTenant.put(e.tenantId(), e));
     }
 
     Optional<WebhookEndpoint> get(String tenantId) {
@@ -55,22 +55,23 @@ final class Endpoints {
      * Creates or replaces a tenant's endpoint; a null {@code secret} keeps the current one (the
      * caller has checked that there is one). Returns the endpoint once it is durable.
      */
-    synchronized WebhookEndpoint save(String tenantId, String url, String secret, boolean messages, StatusFilter statuses, boolean account,
-                         long now) {
+    synchronized WebhookEndpoint save(String tenantId, String url, String secret, boolean messages, StatusFilter statuses,
+                                      boolean account, int maxEventsPerPost, long now) {
         WebhookEndpoint old = byTenant.get(tenantId);
         if (old == null && secret == null) {
             throw new IllegalArgumentException("a new webhook endpoint needs a secret");
         }
         String secretEnc = secret != null ? cipher.encrypt(secret) : old.secretEnc();
-        WebhookEndpoint e = new WebhookEndpoint(tenantId, url, secretEnc, messages, statuses, account,
+        WebhookEndpoint e = new WebhookEndpoint(tenantId, url, secretEnc, messages, statuses, account, maxEventsPerPost,
                 old == null ? now : old.createdAt(), now);
         writer.submit(b -> {
             PreparedStatement ps = b.batch("INSERT INTO webhook_endpoints (tenant_id, url, secret_enc, messages, statuses, account,"
-                    + " created_at, updated_at) VALUES (?,?,?,?,?,?,?,?) ON CONFLICT (tenant_id) DO UPDATE SET url=excluded.url,"
-                    + " secret_enc=excluded.secret_enc, messages=excluded.messages, statuses=excluded.statuses,"
-                    + " account=excluded.account, updated_at=excluded.updated_at");
+                    + " max_events_per_post, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT (tenant_id) DO UPDATE"
+                    + " SET url=excluded.url, secret_enc=excluded.secret_enc, messages=excluded.messages,"
+                    + " statuses=excluded.statuses, account=excluded.account, max_events_per_post=excluded.max_events_per_post,"
+                    + " updated_at=excluded.updated_at");
             Jdbc.bind(ps, e.tenantId(), e.url(), e.secretEnc(), e.messages() ? 1 : 0, e.statuses().wire(), e.account() ? 1 : 0,
-                    e.createdAt(), e.updatedAt());
+                    e.maxEventsPerPost(), e.createdAt(), e.updatedAt());
             ps.addBatch();
         }).join();
         byTenant.put(tenantId, e);
@@ -105,6 +106,7 @@ final class Endpoints {
 
     private static WebhookEndpoint row(ResultSet rs) throws SQLException {
         return new WebhookEndpoint(rs.getString(1), rs.getString(2), rs.getString(3), rs.getInt(4) != 0,
-                StatusFilter.parse(rs.getString(5)).orElse(StatusFilter.ALL), rs.getInt(6) != 0, rs.getLong(7), rs.getLong(8));
+                StatusFilter.parse(rs.getString(5)).orElse(StatusFilter.ALL), rs.getInt(6) != 0, rs.getInt(9), rs.getLong(7),
+                rs.getLong(8));
     }
 }

@@ -30,6 +30,11 @@ import org.slf4j.LoggerFactory;
  * ({@code sb:<id>} or {@code sb:<id>|<tenant value>}); the tenant gets back exactly what it
  * sent, or no field when it sent none. A wamid Switchboard does not know (a message sent outside
  * it, e.g. from the Business app) is left as Meta sent it.
+ *
+ * <p>Nothing else is touched: the item keeps every field Meta sent (pricing, conversation,
+ * errors, context, referral, fields Switchboard does not know yet) and travels with the change
+ * value Meta sent it in (its frame: metadata, the sender's {@code contacts[]} entry with
+ * {@code profile.name}), which {@link Envelope} puts back around it.
  */
 final class EventMapper {
     private static final Logger LOG = LoggerFactory.getLogger(EventMapper.class);
@@ -89,7 +94,7 @@ final class EventMapper {
             String field = WebhookEvent.ACCOUNT.equals(e.kind()) ? e.status() : "messages";
             rows.add(OutboxRow.fresh(e.tenantId(), e.id(), e.conversation(), e.kind(), field == null ? "unknown" : field,
                     wabaOf(e.tenantId(), channel), e.channelId(), channel == null ? null : channel.displayPhoneNumber(),
-                    e.status(), item.toString(), now));
+                    e.status(), item.toString(), e.valueFrame(), now));
         }
         return rows;
     }

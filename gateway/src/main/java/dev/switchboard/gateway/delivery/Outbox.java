@@ -51,6 +51,18 @@ import org.slf4j.LoggerFactory;
  * {@link RoundPlanner} only ever takes a prefix of a conversation's pending rows, into a single
  * POST, and never while an earlier POST of that conversation is in flight.
  *
+ * <h2>Why one event per POST</h2>
+ * Most of Meta's webhooks carry a single status or message, and many receivers written for Meta
+ * (most client libraries among them) read {@code entry[0].changes[0].value.statuses[0]} (or
+ * {@code messages[0]}) and stop there; a batch would silently lose everything after its first
+ * event for them. So an endpoint gets one event per POST, in the change value Meta sent it in
+ * and in Meta's bytes ({@link Envelope}), unless it opts in to batches with
+ * {@code max_events_per_post} (up to {@code delivery.maxBatch}). The cost is POSTs: an endpoint
+ * drains at most {@code maxInFlight} events per round trip, and one conversation one event per
+ * round trip (its POSTs never overlap). A receiver answering in 50 ms with the default four POSTs
+ * in flight takes about 80 events a second; one that needs more opts in to batches, or the
+ * operator raises {@code delivery.maxInFlight}.
+ *
  * <h2>Why a worker per endpoint</h2>
  * One slow or dead endpoint must not delay anyone else. Each endpoint has an
  * {@link EndpointWorker}: its own planning loop and POSTs on virtual threads (a hung receiver
@@ -65,6 +77,7 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Invariants</h2>
  * <ul>
+ *   <li>A POST carries at most the endpoint's {@code max_events_per_post} events (1 by default).</li>
  *   <li>A row is PENDING until it is delivered (deleted), dead-lettered (its {@code horizon}
  *       passed: after a failed attempt, or while it waited) or discarded with its endpoint.</li>
  *   <li>At most one POST per conversation is in flight, and it holds that conversation's oldest
@@ -94,6 +107,11 @@ public final class Outbox implements AutoCloseable {
 
     boolean allowsPrivateTargets() {
         return ctx.config().allowPrivateTargets();
+    }
+
+    /** The most events an endpoint may ask for in one POST: the node's {@code delivery.maxBatch}. */
+    int maxEventsPerPost() {
+        return ctx.config().maxBatch();
     }
 
     public Outbox(SwitchboardConfig.Delivery config, int writerBatch, Supplier<Connection> writerConnections,
@@ -131,10 +149,17 @@ public final class Outbox implements AutoCloseable {
         return endpoints.get(tenantId);
     }
 
-    /** Creates or replaces a tenant's endpoint (a null secret keeps the current one) and starts delivering to it. */
+    /**
+     * Creates or replaces a tenant's endpoint (a null secret keeps the current one) and starts
+     * delivering to it. {@code maxEventsPerPost} is between 1 and {@link #maxEventsPerPost()}.
+     */
     public WebhookEndpoint configure(String tenantId, String url, String secret, boolean messages, StatusFilter statuses,
-                                     boolean account) {
-        WebhookEndpoint e = endpoints.save(tenantId, url, secret, messages, statuses, account, ctx.clock().millis());
+                                     boolean account, int maxEventsPerPost) {
+        if (maxEventsPerPost < 1 || maxEventsPerPost > maxEventsPerPost()) {
+            throw new IllegalArgumentException("maxEventsPerPost must be 1 to " + maxEventsPerPost());
+        }
+        WebhookEndpoint e = endpoints.save(tenantId, url, secret, messages, statuses, account, maxEventsPerPost,
+                ctx.clock().millis());
         EndpointWorker w = workers.get(tenantId);
         if (w != null) {
             w.update(target(e));
@@ -168,7 +193,9 @@ public final class Outbox implements AutoCloseable {
     }
 
     private EndpointWorker.Target target(WebhookEndpoint e) {
-        return new EndpointWorker.Target(URI.create(e.url()), endpoints.secret(e));
+        // An operator may have lowered delivery.maxBatch since the endpoint asked for more.
+        return new EndpointWorker.Target(URI.create(e.url()), endpoints.secret(e),
+                Math.clamp(e.maxEventsPerPost(), 1, maxEventsPerPost()));
     }
 
     /** Wakes the workers of {@code tenants} (called after their new rows committed). */

@@ -39,13 +39,14 @@ final class OutboxStore {
 
     static final String CONSUMER = "delivery";
     private static final String COLUMNS = "id, tenant_id, event_id, state, conversation, kind, field, waba_id, channel_id,"
-            + " display_phone_number, status, item, attempts, next_attempt_at, created_at, last_attempt_at, last_http_status,"
-            + " last_error, dead_at";
+            + " display_phone_number, status, item, value_frame, attempts, next_attempt_at, created_at, last_attempt_at,"
+            + " last_http_status, last_error, dead_at";
     // Guarded by the endpoint's existence, checked in the same transaction: an event mapped just
     // before its tenant removed the endpoint is not left behind in an outbox nobody drains.
     private static final String ENQUEUE = "INSERT INTO webhook_deliveries (" + COLUMNS + ")"
-            + " SELECT ?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,NULL,NULL,NULL,NULL"
+            + " SELECT ?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,NULL,NULL,NULL,NULL"
             + " WHERE EXISTS (SELECT 1 FROM webhook_endpoints WHERE tenant_id=?)";
+    private static final int ENQUEUE_TENANT = 17;
 
     private final Jdbc jdbc;
     private final AtomicLong ids;
@@ -69,7 +70,7 @@ final class OutboxStore {
                 for (OutboxRow r : rows) {
                     PreparedStatement ps = b.batch(ENQUEUE);
                     insertParameters(ps, ids.incrementAndGet(), r);
-                    ps.setString(16, r.tenantId());
+                    ps.setString(ENQUEUE_TENANT, r.tenantId());
                     ps.addBatch();
                 }
                 EventLog.advance(b, CONSUMER, position);
@@ -100,9 +101,10 @@ final class OutboxStore {
         text(ps, 10, r.displayPhoneNumber());
         text(ps, 11, r.status());
         ps.setString(12, r.item());
-        ps.setInt(13, 0);
-        ps.setLong(14, r.nextAttemptAt());
-        ps.setLong(15, r.createdAt());
+        text(ps, 13, r.valueFrame());
+        ps.setInt(14, 0);
+        ps.setLong(15, r.nextAttemptAt());
+        ps.setLong(16, r.createdAt());
     }
 
     /** Typed nulls: PostgreSQL cannot infer a parameter's type in a SELECT list. */
@@ -281,8 +283,9 @@ final class OutboxStore {
             for (OutboxRow r : dead) {
                 PreparedStatement ins = b.batch(ENQUEUE);
                 insertParameters(ins, ids.incrementAndGet(), OutboxRow.fresh(r.tenantId(), r.eventId(), r.conversation(),
-                        r.kind(), r.field(), r.wabaId(), r.channelId(), r.displayPhoneNumber(), r.status(), r.item(), now));
-                ins.setString(16, tenantId);
+                        r.kind(), r.field(), r.wabaId(), r.channelId(), r.displayPhoneNumber(), r.status(), r.item(),
+                        r.valueFrame(), now));
+                ins.setString(ENQUEUE_TENANT, tenantId);
                 ins.addBatch();
             }
             for (OutboxRow r : dead) {
@@ -338,7 +341,7 @@ final class OutboxStore {
         return new OutboxRow(rs.getLong("id"), rs.getString("tenant_id"), rs.getLong("event_id"), rs.getString("state"),
                 rs.getString("conversation"), rs.getString("kind"), rs.getString("field"), rs.getString("waba_id"),
                 rs.getString("channel_id"), rs.getString("display_phone_number"), rs.getString("status"), rs.getString("item"),
-                rs.getInt("attempts"), rs.getLong("next_attempt_at"), rs.getLong("created_at"),
+                rs.getString("value_frame"), rs.getInt("attempts"), rs.getLong("next_attempt_at"), rs.getLong("created_at"),
                 Jdbc.longOrNull(rs, "last_attempt_at"), Jdbc.intOrNull(rs, "last_http_status"), rs.getString("last_error"),
                 Jdbc.longOrNull(rs, "dead_at"));
     }

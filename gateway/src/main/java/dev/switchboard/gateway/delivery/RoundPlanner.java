@@ -42,6 +42,7 @@ final class RoundPlanner {
      * @param busy        conversations with a POST in flight (snapshot)
      * @param inFlight    row ids in flight (snapshot)
      * @param slots       POSTs that may start now
+     * @param maxBatch    events per POST: the endpoint's {@code max_events_per_post}, 1 unless it opted in
      * @param mayDispatch false while the endpoint's circuit breaker is open: only expiry is planned
      */
     RoundPlanner(long now, long horizonMillis, Set<String> busy, Set<Long> inFlight, int slots, int maxBatch,

@@ -13,7 +13,8 @@ import io.helidon.webserver.http.ServerResponse;
  * The tenant's own webhook endpoint and dead letters, under {@code /v1}, authenticated with the
  * tenant's API key. A key only ever reaches its own tenant's endpoint and dead letters.
  * <pre>
- * PUT    /v1/webhook-endpoint                          create or update (secret write-only)
+ * PUT    /v1/webhook-endpoint                          create or update (secret write-only; max_events_per_post
+ *                                                      1 by default, as Meta, more to opt in to batches)
  * GET    /v1/webhook-endpoint                          configuration, pending and dead counts, breaker
  * DELETE /v1/webhook-endpoint                          remove; pending deliveries are discarded
  * GET    /v1/webhook-endpoint/dead-letters             ?limit=&amp;cursor=

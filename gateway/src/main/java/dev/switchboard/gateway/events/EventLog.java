@@ -20,10 +20,10 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class EventLog {
     private static final String INSERT = "INSERT INTO webhook_events (id, received_at, event_at, kind, tenant_id, channel_id,"
-            + " message_id, wamid, contact, status, error_code, error_title, payload, dedup_key)"
-            + " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (dedup_key) DO NOTHING";
+            + " message_id, wamid, contact, status, error_code, error_title, payload, dedup_key, value_frame)"
+            + " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (dedup_key) DO NOTHING";
     private static final String COLUMNS = "id, received_at, event_at, kind, tenant_id, channel_id, message_id, wamid, contact,"
-            + " status, error_code, error_title, payload, dedup_key";
+            + " status, error_code, error_title, payload, dedup_key, value_frame";
 
     private final Jdbc jdbc;
     private final AtomicLong ids;
@@ -38,7 +38,8 @@ public final class EventLog {
         for (WebhookEvent e : events) {
             PreparedStatement ps = b.batch(INSERT);
             Jdbc.bind(ps, ids.incrementAndGet(), e.receivedAt(), e.eventAt(), e.kind(), e.tenantId(), e.channelId(),
-                    e.messageId(), e.wamid(), e.contact(), e.status(), e.errorCode(), e.errorTitle(), e.payload(), e.dedupKey());
+                    e.messageId(), e.wamid(), e.contact(), e.status(), e.errorCode(), e.errorTitle(), e.payload(), e.dedupKey(),
+                    e.valueFrame());
             ps.addBatch();
         }
     }
@@ -114,6 +115,6 @@ public final class EventLog {
     static WebhookEvent row(ResultSet rs) throws SQLException {
         return new WebhookEvent(rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getString(4), rs.getString(5), rs.getString(6),
                 rs.getString(7), rs.getString(8), rs.getString(9), rs.getString(10), Jdbc.intOrNull(rs, "error_code"),
-                rs.getString(12), rs.getString(13), rs.getString(14));
+                rs.getString(12), rs.getString(13), rs.getString(14), rs.getString(15));
     }
 }

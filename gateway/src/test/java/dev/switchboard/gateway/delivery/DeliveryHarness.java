@@ -143,10 +143,16 @@ final class DeliveryHarness implements AutoCloseable {
         }
     }
 
-    /** Points a tenant's endpoint at {@code r} with the given filters. */
+    /** Points a tenant's endpoint at {@code r} with the given filters, one event per POST (the default). */
     void endpoint(TenantDef t, TenantReceiver r, String statuses, boolean messages, boolean account) {
+        endpoint(t, r, statuses, messages, account, null);
+    }
+
+    /** As above; {@code maxEventsPerPost} opts in to batching (null: the field is left out). */
+    void endpoint(TenantDef t, TenantReceiver r, String statuses, boolean messages, boolean account, Integer maxEventsPerPost) {
         Resp resp = call("PUT", "/v1/webhook-endpoint", t.key(), "{\"url\":\"" + r.url() + "\",\"secret\":\"" + r.secret()
-                + "\",\"statuses\":\"" + statuses + "\",\"messages\":" + messages + ",\"account\":" + account + "}");
+                + "\",\"statuses\":\"" + statuses + "\",\"messages\":" + messages + ",\"account\":" + account
+                + (maxEventsPerPost == null ? "" : ",\"max_events_per_post\":" + maxEventsPerPost) + "}");
         assertThat(resp.status()).as(resp.body()).isIn(200, 201);
     }
 

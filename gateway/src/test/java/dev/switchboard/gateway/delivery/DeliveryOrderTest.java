@@ -18,7 +18,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * End to end over HTTP, on SQLite and PostgreSQL: an endpoint that was down (across a node
  * restart) and then flaky gets every event afterwards, exactly once, in event-log order within
  * each conversation, signed like Meta's, in Meta's format, with Switchboard's ids and the
- * tenant's own callback data.
+ * tenant's own callback data. The endpoint opts in to batching, the harder case for order: a POST
+ * carries several events of several conversations.
  */
 class DeliveryOrderTest extends DeliveryTestBase {
     @ParameterizedTest
@@ -29,7 +30,7 @@ class DeliveryOrderTest extends DeliveryTestBase {
         TenantReceiver ra = receiver("secret-of-tenant-a-0001");
         ra.down();
         h = DeliveryHarness.start(db.config(), dir, fast(Duration.ofMinutes(5), Duration.ofSeconds(2), 4, 10), a);
-        h.endpoint(a, ra, "all", true, true);
+        h.endpoint(a, ra, "all", true, true, 10); // batching opted in: each POST takes a prefix of conversations
 
         // 4 users, 3 messages each; even ones carry the tenant's own callback data.
         List<String> to = recipients("1555010", 4, 3);
@@ -70,7 +71,7 @@ class DeliveryOrderTest extends DeliveryTestBase {
             assertThat(r.contentType()).startsWith("application/json");
         });
         assertThat(ra.requests().stream().filter(r -> !r.accepted())).as("some POSTs were refused and retried").isNotEmpty();
-        // Meta's envelope, with several events per POST like Meta's batches.
+        // Meta's envelope, with several events per POST, as this endpoint asked.
         for (TenantReceiver.Request r : ra.accepted()) {
             JsonNode root = r.json();
             assertThat(root.path("object").asText()).isEqualTo("whatsapp_business_account");

@@ -9,24 +9,25 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** The forwarded body's layout and signature, without a node. */
+/** The forwarded body's layout, bytes and signature, without a node. */
 class EnvelopeTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private long ids;
 
     private OutboxRow status(String channel, String waba, String contact, String id, String status) {
         return OutboxRow.fresh("t", ++ids, channel + ":" + contact, "status", "messages", waba, channel, "+1 555 " + channel,
-                status, "{\"id\":\"" + id + "\",\"status\":\"" + status + "\",\"recipient_id\":\"" + contact + "\"}", 0);
+                status, "{\"id\":\"" + id + "\",\"status\":\"" + status + "\",\"recipient_id\":\"" + contact + "\"}", null, 0);
     }
 
     private OutboxRow message(String channel, String waba, String from, String wamid) {
         return OutboxRow.fresh("t", ++ids, channel + ":" + from, "message", "messages", waba, channel, "+1 555 " + channel,
-                "text", "{\"from\":\"" + from + "\",\"id\":\"" + wamid + "\",\"type\":\"text\",\"text\":{\"body\":\"hi\"}}", 0);
+                "text", "{\"from\":\"" + from + "\",\"id\":\"" + wamid + "\",\"type\":\"text\",\"text\":{\"body\":\"hi\"}}", null,
+                0);
     }
 
     private OutboxRow account(String waba) {
         return OutboxRow.fresh("t", ++ids, "null:", "account", "account_update", waba, null, null, "account_update",
-                "{\"event\":\"VERIFIED_ACCOUNT\"}", 0);
+                "{\"event\":\"VERIFIED_ACCOUNT\"}", null, 0);
     }
 
     @Test
@@ -75,6 +76,54 @@ class EnvelopeTest {
         }
         assertThat(walked).containsExactly("sbm_1/sent", "sbm_2/sent", "wamid.in1", "wamid.in2", "sbm_1/delivered",
                 "VERIFIED_ACCOUNT", "sbm_3/read");
+    }
+
+    private static final String FRAME = "{\"messaging_product\":\"whatsapp\",\"metadata\":{\"display_phone_number\":\"15550001\","
+            + "\"phone_number_id\":\"p1\"},\"contacts\":[{\"profile\":{\"name\":\"Ana\"},\"wa_id\":\"u1\"}],\"messages\":[]}";
+
+    private OutboxRow framed(String from, String wamid, String frame) {
+        return OutboxRow.fresh("t", ++ids, "p1:" + from, "message", "messages", "w1", "p1", "+1 555 p1", "text",
+                "{\"from\":\"" + from + "\",\"id\":\"" + wamid + "\",\"type\":\"text\",\"text\":{\"body\":\"hi\"}}", frame, 0);
+    }
+
+    @Test
+    void theBodyIsEscapedAsMetaEscapesIt() {
+        OutboxRow row = OutboxRow.fresh("t", ++ids, "p1:u1", "message", "messages", "w1", "p1", "+1 555 p1", "text",
+                "{\"from\":\"u1\",\"id\":\"wamid.x\",\"type\":\"text\",\"text\":{\"body\":"
+                        + "\"Café ÿĀ नमस्ते 😀 a/b \\\" \\n\\u0001\"}}", null, 0);
+        byte[] body = Envelope.build(List.of(row), JSON);
+        assertThat(new String(body, StandardCharsets.ISO_8859_1)).as("printable ASCII").matches("[\\x20-\\x7e]*");
+        assertThat(new String(body, StandardCharsets.US_ASCII)).contains("\"body\":\"Caf\\u00e9 \\u00ff\\u0100"
+                + " \\u0928\\u092e\\u0938\\u094d\\u0924\\u0947 \\ud83d\\ude00 a\\/b \\\" \\n\\u0001\"");
+    }
+
+    @Test
+    void aRowIsForwardedInTheChangeMetaSentIt() {
+        String body = new String(Envelope.build(List.of(framed("u1", "wamid.a", FRAME)), JSON), StandardCharsets.US_ASCII);
+        assertThat(body).isEqualTo("{\"object\":\"whatsapp_business_account\",\"entry\":[{\"id\":\"w1\",\"changes\":[{\"value\":"
+                + FRAME.replace("\"messages\":[]", "\"messages\":[{\"from\":\"u1\",\"id\":\"wamid.a\",\"type\":\"text\","
+                        + "\"text\":{\"body\":\"hi\"}}]")
+                + ",\"field\":\"messages\"}]}]}");
+    }
+
+    @Test
+    void batchedRowsShareAChangeWhenMetaSentThemInTheSameFrame() throws Exception {
+        String other = FRAME.replace("Ana", "Bo").replace("u1", "u2");
+        String elsewhere = FRAME.replace("15550001", "+1 555-0001");
+        List<OutboxRow> rows = List.of(framed("u1", "wamid.a", FRAME), framed("u2", "wamid.b", other),
+                framed("u1", "wamid.c", FRAME), framed("u1", "wamid.d", elsewhere), framed("u3", "wamid.e", null));
+        JsonNode changes = JSON.readTree(Envelope.build(rows, JSON)).path("entry").get(0).path("changes");
+        assertThat(changes).hasSize(3);
+        JsonNode first = changes.get(0).path("value");
+        assertThat(first.path("messages").findValuesAsText("id")).containsExactly("wamid.a", "wamid.b", "wamid.c");
+        assertThat(first.path("contacts")).isEqualTo(JSON.readTree("[{\"profile\":{\"name\":\"Ana\"},\"wa_id\":\"u1\"},"
+                + "{\"profile\":{\"name\":\"Bo\"},\"wa_id\":\"u2\"}]"));
+        assertThat(changes.get(1).path("value").path("metadata").path("display_phone_number").asText()).isEqualTo("+1 555-0001");
+        assertThat(changes.get(1).path("value").path("messages").findValuesAsText("id")).containsExactly("wamid.d");
+        // No frame (an event Meta did not send, or queued before frames were kept): the plain shape.
+        JsonNode plain = changes.get(2).path("value");
+        assertThat(plain.path("metadata").path("display_phone_number").asText()).isEqualTo("+1 555 p1");
+        assertThat(plain.path("contacts")).isEqualTo(JSON.readTree("[{\"wa_id\":\"u3\"}]"));
     }
 
     @Test

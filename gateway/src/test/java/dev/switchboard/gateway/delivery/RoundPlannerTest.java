@@ -63,6 +63,14 @@ class RoundPlannerTest {
     }
 
     @Test
+    void oneEventPerPostGivesEachConversationItsHeadAndLeavesTheRestForLater() {
+        List<OutboxRow.Ref> rows = List.of(row(1, "a"), row(2, "a"), row(3, "b"), row(4, "c"), row(5, "b"), row(6, "d"));
+        RoundPlanner p = plan(rows, Set.of(), Set.of(), 3, 1);
+        assertThat(ids(p)).containsExactly(List.of(1L), List.of(3L), List.of(4L));
+        assertThat(p.wantsMore()).as("every slot is taken by a full POST").isFalse();
+    }
+
+    @Test
     void rowsPastTheHorizonExpireUnlessInFlightAndTheNextRowTakesOver() {
         OutboxRow.Ref old = new OutboxRow.Ref(1, "c1", NOW, NOW - HORIZON);
         OutboxRow.Ref oldInFlight = new OutboxRow.Ref(2, "c2", NOW, NOW - HORIZON - 5);

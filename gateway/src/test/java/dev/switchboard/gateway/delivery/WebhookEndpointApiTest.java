@@ -205,6 +205,28 @@ class WebhookEndpointApiTest {
     }
 
     @Test
+    void batchingIsOptInPerEndpointAndBounded() {
+        String[] t = newTenant();
+        Resp created = put(t[1], valid("https://hooks.example.com/batch"));
+        assertThat(created.status()).as("%s", created).isEqualTo(201);
+        assertThat(created.json().path("max_events_per_post").asInt()).as("one event per POST, as Meta").isEqualTo(1);
+
+        Resp batched = put(t[1], "{\"max_events_per_post\":25}");
+        assertThat(batched.status()).as("%s", batched).isEqualTo(200);
+        assertThat(batched.json().path("max_events_per_post").asInt()).isEqualTo(25);
+        assertThat(put(t[1], "{\"statuses\":\"final\"}").json().path("max_events_per_post").asInt()).as("kept").isEqualTo(25);
+        assertThat(http().get("/admin/tenants/" + t[0] + "/webhook-endpoint", ADMIN).json().path("max_events_per_post").asInt())
+                .isEqualTo(25);
+
+        for (String bad : List.of("0", "-1", "101", "\"10\"", "2.5", "true", "1e3")) {
+            Resp r = put(t[1], "{\"max_events_per_post\":" + bad + "}");
+            assertProblem(r, 400, "invalid_parameter");
+            assertThat(r.json().path("detail").asText()).as(bad).contains("max_events_per_post").contains("100");
+        }
+        assertThat(put(t[1], "{\"max_events_per_post\":1}").json().path("max_events_per_post").asInt()).isEqualTo(1);
+    }
+
+    @Test
     void aTenantOnlyEverSeesItsOwnEndpointAndTheOperatorSeesEach() {
         String[] one = newTenant();
         String[] two = newTenant();

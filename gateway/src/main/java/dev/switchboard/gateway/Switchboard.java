@@ -23,6 +23,7 @@ import dev.switchboard.gateway.intake.TemplateCatalog;
 import dev.switchboard.gateway.messages.MessageStore;
 import dev.switchboard.gateway.ops.CorrelationFilter;
 import dev.switchboard.gateway.graph.GraphUpstream;
+import dev.switchboard.gateway.graph.MediaLinks;
 import dev.switchboard.gateway.graph.MediaOwners;
 import dev.switchboard.gateway.ops.OpsApi;
 import dev.switchboard.gateway.ops.RequestDeadlines;
@@ -163,7 +164,8 @@ public final class Switchboard implements AutoCloseable {
                 new Mount("/v1/analytics", archive.analyticsApi(tenancy, io)),
                 new Mount("/admin", archive.adminApi(io, config.security().adminToken())),
                 new Mount("/", new FacadeApi(tenancy, intake, io, maxBody, graphUpstream)),
-                new Mount("/", new GraphApi(tenancy, graphUpstream, new MediaOwners(jdbc, clock), templates, io,
+                new Mount("/", new GraphApi(tenancy, graphUpstream, new MediaOwners(jdbc, clock),
+                        new MediaLinks(cipher.derivedKey("media-links"), clock), templates, io,
                         config.upstream().apiVersion(), config.http().maxMediaBytes())));
         WebServerConfig.Builder listener = WebServer.builder();
         HttpListener.configure(listener, config.http());

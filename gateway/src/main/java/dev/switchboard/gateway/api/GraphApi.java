@@ -3,6 +3,7 @@ package dev.switchboard.gateway.api;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.gateway.graph.GraphUpstream;
+import dev.switchboard.gateway.graph.MediaLinks;
 import dev.switchboard.gateway.graph.MediaOwners;
 import dev.switchboard.gateway.intake.TemplateCatalog;
 import dev.switchboard.gateway.tenancy.Channel;
@@ -37,7 +38,8 @@ import java.util.concurrent.CompletableFuture;
  * kind of object; everything else gets the same answer.
  *
  * <p>Media: the URL a tenant gets for a media id is Switchboard's own
- * ({@code /v1/media/{id}/content}), authorised by the tenant's key; the download streams from
+ * ({@code /v1/media/{id}/content}), authorised by the tenant's key or, for five minutes, by its
+ * signature ({@link MediaLinks}); the download streams from
  * Meta with the number's token. Template create and delete refresh the template catalogue so the
  * next send is validated against it.
  */
@@ -52,16 +54,18 @@ public final class GraphApi implements HttpService {
     private final Tenancy tenancy;
     private final GraphUpstream upstream;
     private final MediaOwners media;
+    private final MediaLinks links;
     private final TemplateCatalog templates;
     private final HttpIo io;
     private final String apiVersion;
     private final long maxMediaBytes;
 
-    public GraphApi(Tenancy tenancy, GraphUpstream upstream, MediaOwners media, TemplateCatalog templates, HttpIo io,
-                    String apiVersion, long maxMediaBytes) {
+    public GraphApi(Tenancy tenancy, GraphUpstream upstream, MediaOwners media, MediaLinks links, TemplateCatalog templates,
+                    HttpIo io, String apiVersion, long maxMediaBytes) {
         this.tenancy = tenancy;
         this.upstream = upstream;
         this.media = media;
+        this.links = links;
         this.templates = templates;
         this.io = io;
         this.apiVersion = apiVersion;
@@ -120,7 +124,7 @@ public final class GraphApi implements HttpService {
                 Optional<MediaOwners.Owner> owner = media.owner(id).filter(o -> o.tenantId().equals(tenant.id()));
                 Optional<Channel> of = owner.flatMap(o -> tenancy.channelOf(tenant.id(), o.phoneNumberId()));
                 if (of.isPresent() && edge.isEmpty() && method.equals("GET")) {
-                    retrieve(req, res, version, id, of.get());
+                    retrieve(req, res, tenant, version, id, of.get());
                     return;
                 }
                 if (of.isPresent() && edge.isEmpty() && method.equals("DELETE")) {
@@ -200,25 +204,32 @@ public final class GraphApi implements HttpService {
     }
 
     /** Meta's media record, with the download URL replaced by Switchboard's own. */
-    private void retrieve(ServerRequest req, ServerResponse res, String version, String id, Channel number) throws IOException {
+    private void retrieve(ServerRequest req, ServerResponse res, Tenant tenant, String version, String id, Channel number)
+            throws IOException {
         GraphUpstream.Answer a = upstream.call("GET", version, id, query(req), tenancy.accessToken(number), null, null);
         byte[] body = readAll(a);
         if (a.status() / 100 == 2 && io.json().readTree(body) instanceof ObjectNode o && o.has("url")) {
-            o.put("url", publicBase(req) + "/v1/media/" + id + "/content");
+            o.put("url", publicBase(req) + links.link(tenant.id(), id));
             io.send(res, a.status(), o);
             return;
         }
         send(res, a.status(), a.contentType(), body);
     }
 
-    /** {@code GET /v1/media/{id}/content}: the file itself, for the tenant that owns it. */
+    /**
+     * {@code GET /v1/media/{id}/content}: the file itself, for the tenant that owns it — named by
+     * its key, or by a signed link that has not expired ({@link MediaLinks}).
+     */
     private void content(ServerRequest req, ServerResponse res) {
-        Tenant tenant = token(req).flatMap(tenancy::authenticate).orElse(null);
+        String id = req.path().pathParameters().get("id");
+        Tenant tenant = token(req).flatMap(tenancy::authenticate)
+                .or(() -> links.tenantOf(id, HttpIo.query(req, "tenant").orElse(null), HttpIo.query(req, "expires").orElse(null),
+                        HttpIo.query(req, "signature").orElse(null)).flatMap(tenancy::tenant))
+                .orElse(null);
         if (tenant == null) {
-            io.problem(res, 401, "unauthorized", "Missing or invalid API key (Authorization: Bearer <key>)");
+            io.problem(res, 401, "unauthorized", "Missing or invalid API key (Authorization: Bearer <key>), or an expired link");
             return;
         }
-        String id = req.path().pathParameters().get("id");
         Optional<Channel> number = media.owner(id).filter(o -> o.tenantId().equals(tenant.id()))
                 .flatMap(o -> tenancy.channelOf(tenant.id(), o.phoneNumberId()));
         if (number.isEmpty()) {

@@ -26,6 +26,21 @@ public final class TokenCipher {
         this.key = new SecretKeySpec(masterKey, "AES");
     }
 
+    /**
+     * A key for another purpose, derived from the master key (HMAC-SHA256 of the purpose's name),
+     * so every node of a deployment derives the same one and the master key itself is used for
+     * one thing only.
+     */
+    public byte[] derivedKey(String purpose) {
+        try {
+            javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(key.getEncoded(), "HmacSHA256"));
+            return mac.doFinal(purpose.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalStateException("HmacSHA256 unavailable", e);
+        }
+    }
+
     public String encrypt(String plain) {
         try {
             byte[] iv = new byte[IV_BYTES];

@@ -86,13 +86,18 @@ class GraphSurfaceTest {
         assertThat(id).isNotBlank();
 
         JsonNode meta = Harness.json(h.get("/v23.0/" + id, KEY_A));
-        assertThat(meta.path("url").asText()).isEqualTo(h.node.baseUrl() + "/v1/media/" + id + "/content");
+        assertThat(meta.path("url").asText()).startsWith(h.node.baseUrl() + "/v1/media/" + id + "/content?tenant=graph-a&expires=");
         assertThat(meta.path("mime_type").asText()).isEqualTo("image/png");
         assertThat(meta.path("file_size").asLong()).isEqualTo(png.length);
 
         HttpResponse<byte[]> down = bytes(meta.path("url").asText(), KEY_A);
         assertThat(down.statusCode()).isEqualTo(200);
         assertThat(down.body()).isEqualTo(png);
+        // the link is signed for its tenant, so a client that fetches it without credentials gets it too …
+        assertThat(bytes(meta.path("url").asText(), null).body()).isEqualTo(png);
+        // … but not once it names another tenant, or with its signature altered
+        assertThat(bytes(meta.path("url").asText().replace("tenant=graph-a", "tenant=graph-b"), null).statusCode()).isEqualTo(401);
+        assertThat(bytes(alterSignature(meta.path("url").asText()), null).statusCode()).isEqualTo(401);
 
         // tenant B, with its own valid key, learns nothing of A's media
         assertUnsupported(h.get("/v23.0/" + id, KEY_B), id);
@@ -171,14 +176,23 @@ class GraphSurfaceTest {
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray())));
     }
 
+    private static String alterSignature(String url) {
+        int at = url.indexOf("signature=") + "signature=".length();
+        char c = url.charAt(at);
+        return url.substring(0, at) + (c == '0' ? '1' : '0') + url.substring(at + 1);
+    }
+
     private static HttpResponse<String> delete(String path, String key) {
         return Harness.send(HttpRequest.newBuilder(URI.create(h.node.baseUrl() + path)).header("Authorization", "Bearer " + key).DELETE());
     }
 
     private static HttpResponse<byte[]> bytes(String url, String key) {
         try (var client = java.net.http.HttpClient.newHttpClient()) {
-            return client.send(HttpRequest.newBuilder(URI.create(url)).header("Authorization", "Bearer " + key).GET().build(),
-                    HttpResponse.BodyHandlers.ofByteArray());
+            HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).GET();
+            if (key != null) {
+                b.header("Authorization", "Bearer " + key);
+            }
+            return client.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (InterruptedException e) {

@@ -19,6 +19,7 @@ import dev.switchboard.emulator.webhooks.Payloads;
 import dev.switchboard.emulator.webhooks.StatusBatcher;
 import dev.switchboard.emulator.webhooks.StatusScheduler;
 import dev.switchboard.emulator.webhooks.WebhookDispatcher;
+import dev.switchboard.emulator.webhooks.WebhookJson;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -267,11 +268,7 @@ public final class EmulatorCore implements AutoCloseable {
     }
 
     static byte[] webhookBytes(ObjectNode envelope) {
-        try {
-            return Json.MAPPER.writeValueAsBytes(envelope);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
+        return WebhookJson.bytes(envelope);
     }
 
     static ObjectNode envelope(String wabaId, String field, ObjectNode value) {

@@ -40,7 +40,20 @@ public final class GraphApi {
         r.post("/{version}/{id}/messages", this::send)
                 .get("/{version}/{id}/message_templates", this::templates)
                 .post("/{version}/{id}/media", this::upload)
-                .get("/{version}/{id}", this::getObject);
+                .get("/{version}/{id}", this::getObject)
+                .any(Http.graph(GraphApi::unsupported));
+    }
+
+    /**
+     * Graph's answer to any path or method the emulator does not serve: 400, GraphMethodException,
+     * code 100, subcode 33, "Unsupported {method} request. Object with ID '…' does not exist…", the
+     * id being the segment after the version. A client probing an edge the emulator lacks gets
+     * Meta's answer, never a bare 404 or a 500.
+     */
+    private static void unsupported(ServerRequest req, ServerResponse res) {
+        String[] segments = req.path().path().replaceAll("^/+|/+$", "").split("/+");
+        String id = segments.length >= 2 ? segments[1] : segments[0];
+        throw GraphError.unknownObject(id, req.prologue().method().text().toLowerCase(java.util.Locale.ROOT));
     }
 
     /** Every answer, success or error, leaves after the configured response latency. */

@@ -7,6 +7,7 @@ import dev.switchboard.emulator.AcceptedMessage;
 import dev.switchboard.emulator.AccountEvent;
 import dev.switchboard.emulator.FaultConfig;
 import dev.switchboard.emulator.InboundMessage;
+import dev.switchboard.emulator.ReadReceipt;
 import dev.switchboard.emulator.core.EmulatorCore;
 import dev.switchboard.emulator.core.GraphError;
 import dev.switchboard.emulator.core.Json;
@@ -44,6 +45,7 @@ public final class ControlApi {
         r.get("/_emulator/health", (req, res) -> Http.send(res, 200, Json.MAPPER.createObjectNode().put("status", "UP")))
                 .get("/_emulator/stats", (req, res) -> Http.send(res, 200, core.stats()))
                 .get("/_emulator/messages", this::messages)
+                .get("/_emulator/reads", this::reads)
                 .post("/_emulator/inbound", guarded(this::inbound))
                 .post("/_emulator/events", guarded(this::event))
                 .post("/_emulator/scenario", guarded(this::scenario))
@@ -99,6 +101,32 @@ public final class ControlApi {
                 o.put("accepted_at_millis", m.acceptedAtMillis());
                 o.put("arrived_at_us", m.arrivedAtMicros());
                 o.set("body", m.body());
+            }
+        }
+        Http.send(res, 200, root);
+    }
+
+    /** Accepted "mark as read" calls, most recent {@code limit} per number, oldest first. */
+    private void reads(ServerRequest req, ServerResponse res) {
+        String pnid = req.query().first("phone_number_id").orElse(null);
+        int limit = Http.intParam(req, "limit", 100);
+        ObjectNode root = Json.MAPPER.createObjectNode();
+        ArrayNode data = root.putArray("data");
+        for (NumberState n : core.numbers()) {
+            if (pnid != null && !pnid.equals(n.id())) {
+                continue;
+            }
+            for (ReadReceipt r : n.reads().last(limit)) {
+                ObjectNode o = data.addObject();
+                o.put("phone_number_id", r.phoneNumberId());
+                o.put("message_id", r.messageId());
+                o.put("from", r.from());
+                if (r.typing()) {
+                    o.putObject("typing_indicator").put("type", r.typingIndicator());
+                } else {
+                    o.putNull("typing_indicator");
+                }
+                o.put("at_millis", r.atMillis());
             }
         }
         Http.send(res, 200, root);

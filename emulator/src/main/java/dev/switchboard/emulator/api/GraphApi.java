@@ -9,6 +9,7 @@ import dev.switchboard.emulator.core.EmulatorCore;
 import dev.switchboard.emulator.core.GraphError;
 import dev.switchboard.emulator.core.Json;
 import dev.switchboard.emulator.core.NumberState;
+import dev.switchboard.emulator.core.ReadMarker;
 import dev.switchboard.emulator.core.ValidatedSend;
 import dev.switchboard.emulator.faults.FaultInjector;
 import dev.switchboard.emulator.media.MediaStore;
@@ -56,22 +57,26 @@ public final class GraphApi {
         throw GraphError.unknownObject(id, req.prologue().method().text().toLowerCase(java.util.Locale.ROOT));
     }
 
-    /** Every answer, success or error, leaves after the configured response latency. */
+    /**
+     * Every answer, success or error, leaves after the configured response latency. A body with
+     * {@code "status":"read"} is a read receipt ({@link ReadMarker}): checked after the token and
+     * the number, never subject to faults or throughput, answered {@code {"success":true}}, and
+     * not counted among the number's message rejections.
+     */
     private void send(ServerRequest req, ServerResponse res) {
         String pnid = req.path().pathParameters().get("id");
         NumberState n = null;
         try {
             byte[] raw = Http.body(req);
-            String token = Http.bearer(req);
-            if (token == null || !core.knownToken(token)) {
-                throw GraphError.invalidToken();
+            NumberState owned = Http.ownNumber(core, req, pnid, "post");
+            JsonNode body = parsed(raw);
+            if (ReadMarker.isReadReceipt(body)) {
+                ReadMarker.mark(owned, body);
+                core.responseDelay().pause();
+                Http.success(res);
+                return;
             }
-            n = core.number(pnid);
-            if (n == null || !n.number().accessToken().equals(token)) {
-                NumberState known = n;
-                n = null; // not this caller's number: do not count against it
-                throw GraphError.unknownObject(known == null ? pnid : known.id(), "post");
-            }
+            n = owned;
             injectFault(n);
             ValidatedSend send = core.validate(n, Http.json(raw));
             AcceptedMessage m = core.admit(n, send);
@@ -83,6 +88,15 @@ public final class GraphApi {
             }
             core.responseDelay().pause();
             Http.error(res, e);
+        }
+    }
+
+    /** The body as JSON, or {@code null} when it is not JSON (reported after the fault draw, as before). */
+    private static JsonNode parsed(byte[] raw) {
+        try {
+            return Http.json(raw);
+        } catch (GraphError notJson) {
+            return null;
         }
     }
 

@@ -238,7 +238,8 @@ public final class EmulatorCore implements AutoCloseable {
         for (NumberState n : numbers.values()) {
             ns.put(n.id(), new EmulatorStats.NumberStats(n.id(), n.number().wabaId(), n.number().portfolioId(), n.ceiling(),
                     n.counters.acceptedCount(), n.counters.rejectionsByCode(), n.maxInAnySlidingSecond(),
-                    n.counters.breachCount(), n.counters.duplicateCount(), n.counters.inboundCount()));
+                    n.counters.breachCount(), n.counters.duplicateCount(), n.counters.inboundCount(),
+                    n.reads.reads(), n.reads.typingIndicators()));
         }
         Map<String, EmulatorStats.PortfolioStats> ps = new LinkedHashMap<>();
         tiers.forEach((id, t) -> ps.put(id, new EmulatorStats.PortfolioStats(id, t.tierName(), t.limit(),

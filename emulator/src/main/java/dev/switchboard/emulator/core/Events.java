@@ -10,7 +10,8 @@ import java.util.List;
 /**
  * Webhooks that are not statuses: inbound user messages and account-level events. Inbound
  * messages also open the sender's service window, which is the only way a window opens, and
- * take their place in the number's throughput second, as Meta counts them.
+ * take their place in the number's throughput second, as Meta counts them. Their wamids are
+ * remembered so the number can mark them as read.
  */
 public final class Events {
     private final EmulatorCore core;
@@ -40,6 +41,7 @@ public final class Events {
         msg.put("timestamp", Long.toString(nowMillis / 1000));
         msg.put("type", in.type());
         msg.set(in.type(), in.content());
+        n.inboundIds.add(wamid, in.from());
         core.deliver(EmulatorCore.envelope(n.number().wabaId(), "messages", value));
         return wamid;
     }

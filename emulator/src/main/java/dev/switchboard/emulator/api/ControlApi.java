@@ -9,12 +9,9 @@ import dev.switchboard.emulator.FaultConfig;
 import dev.switchboard.emulator.InboundMessage;
 import dev.switchboard.emulator.ReadReceipt;
 import dev.switchboard.emulator.core.EmulatorCore;
-import dev.switchboard.emulator.core.GraphError;
 import dev.switchboard.emulator.core.Json;
 import dev.switchboard.emulator.core.NumberState;
 import dev.switchboard.emulator.core.ResponseDelay;
-import dev.switchboard.emulator.media.MediaStore;
-import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
@@ -60,8 +57,7 @@ public final class ControlApi {
                 .post("/_emulator/reset", (req, res) -> {
                     core.reset();
                     Http.send(res, 200, Json.MAPPER.createObjectNode().put("reset", true));
-                })
-                .get("/_emulator/media/{id}/download", this::download);
+                });
     }
 
     private interface JsonHandler {
@@ -133,9 +129,8 @@ public final class ControlApi {
     }
 
     private Object inbound(ServerRequest req, JsonNode body) {
-        String wamid = core.events().inbound(InboundMessage.fromJson(body));
         ObjectNode o = Json.MAPPER.createObjectNode();
-        o.putArray("messages").addObject().put("id", wamid);
+        o.putArray("messages").add(core.events().inboundMessage(InboundMessage.fromJson(body)));
         return o;
     }
 
@@ -221,20 +216,5 @@ public final class ControlApi {
         long ms = body.path("duration_ms").asLong(5_000);
         core.storm(id, Duration.ofMillis(ms));
         return Json.MAPPER.createObjectNode().put("phone_number_id", id).put("duration_ms", ms);
-    }
-
-    private void download(ServerRequest req, ServerResponse res) {
-        String token = Http.bearer(req);
-        if (token == null || !core.knownToken(token)) {
-            Http.error(res, GraphError.invalidToken());
-            return;
-        }
-        MediaStore.Media m = core.media().get(req.path().pathParameters().get("id")).orElse(null);
-        if (m == null) {
-            Http.plainError(res, 404, "no such media");
-            return;
-        }
-        res.header(HeaderNames.CONTENT_TYPE, m.mimeType());
-        res.send(m.bytes());
     }
 }

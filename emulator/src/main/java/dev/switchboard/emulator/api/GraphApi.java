@@ -12,15 +12,12 @@ import dev.switchboard.emulator.core.NumberState;
 import dev.switchboard.emulator.core.ReadMarker;
 import dev.switchboard.emulator.core.ValidatedSend;
 import dev.switchboard.emulator.faults.FaultInjector;
-import dev.switchboard.emulator.media.MediaStore;
-import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.List;
-import java.util.Map;
 import java.util.function.Supplier;
 
 /**
@@ -31,17 +28,20 @@ import java.util.function.Supplier;
 public final class GraphApi {
     private final EmulatorCore core;
     private final Supplier<String> baseUrl;
+    private final MediaApi media;
 
     public GraphApi(EmulatorCore core, Supplier<String> baseUrl) {
         this.core = core;
         this.baseUrl = baseUrl;
+        this.media = new MediaApi(core, baseUrl);
     }
 
     public void register(HttpRouting.Builder r) {
+        media.register(r);
         r.post("/{version}/{id}/messages", this::send)
                 .get("/{version}/{id}/message_templates", this::templates)
-                .post("/{version}/{id}/media", this::upload)
                 .get("/{version}/{id}", this::getObject)
+                .delete("/{version}/{id}", Http.graph(this::deleteObject))
                 .any(Http.graph(GraphApi::unsupported));
     }
 
@@ -205,48 +205,6 @@ public final class GraphApi {
         }
     }
 
-    private void upload(ServerRequest req, ServerResponse res) {
-        String pnid = req.path().pathParameters().get("id");
-        try {
-            byte[] raw = Http.body(req);
-            String token = Http.bearer(req);
-            if (token == null || !core.knownToken(token)) {
-                throw GraphError.invalidToken();
-            }
-            NumberState n = core.number(pnid);
-            if (n == null || !n.number().accessToken().equals(token)) {
-                throw GraphError.unknownObject(pnid, "post");
-            }
-            String contentType = req.headers().first(HeaderNames.CONTENT_TYPE).orElse("");
-            if (!contentType.toLowerCase().startsWith("multipart/form-data")) {
-                throw GraphError.invalidParameter("Media upload must be multipart/form-data.");
-            }
-            Map<String, Multipart.Part> parts;
-            try {
-                parts = Multipart.parse(contentType, raw);
-            } catch (IllegalArgumentException e) {
-                throw GraphError.invalidParameter(e.getMessage());
-            }
-            Multipart.Part product = parts.get("messaging_product");
-            if (product == null || !"whatsapp".equals(product.text().trim())) {
-                throw GraphError.invalidParameter("The parameter messaging_product is required and must be whatsapp.");
-            }
-            Multipart.Part file = parts.get("file");
-            if (file == null || file.data().length == 0) {
-                throw GraphError.invalidParameter("The parameter file is required.");
-            }
-            Multipart.Part type = parts.get("type");
-            String mime = type != null ? type.text().trim() : file.contentType();
-            if (mime == null || mime.isBlank()) {
-                throw GraphError.invalidParameter("The parameter type is required.");
-            }
-            MediaStore.Media m = core.media().put(pnid, mime, file.data(), file.fileName());
-            Http.send(res, 200, Json.MAPPER.createObjectNode().put("id", m.id()));
-        } catch (GraphError e) {
-            Http.error(res, e);
-        }
-    }
-
     /** {@code GET /{version}/{id}}: a media object's metadata, or a phone number's fields. */
     private void getObject(ServerRequest req, ServerResponse res) {
         String id = req.path().pathParameters().get("id");
@@ -255,17 +213,8 @@ public final class GraphApi {
             if (token == null || !core.knownToken(token)) {
                 throw GraphError.invalidToken();
             }
-            var media = core.media().get(id);
-            if (media.isPresent()) {
-                MediaStore.Media m = media.get();
-                ObjectNode o = Json.MAPPER.createObjectNode();
-                o.put("messaging_product", "whatsapp");
-                o.put("url", baseUrl.get() + "/_emulator/media/" + m.id() + "/download");
-                o.put("mime_type", m.mimeType());
-                o.put("sha256", m.sha256());
-                o.put("file_size", m.bytes().length);
-                o.put("id", m.id());
-                Http.send(res, 200, o);
+            if (media.isMedia(id)) {
+                media.get(req, res);
                 return;
             }
             NumberState n = core.number(id);
@@ -276,6 +225,15 @@ public final class GraphApi {
         } catch (GraphError e) {
             Http.error(res, e);
         }
+    }
+
+    /** {@code DELETE /{version}/{id}}: only media objects can be deleted. */
+    private void deleteObject(ServerRequest req, ServerResponse res) {
+        Http.token(core, req);
+        if (!media.isMedia(Http.id(req))) {
+            throw GraphError.unknownObject(Http.id(req), "delete");
+        }
+        media.delete(req, res);
     }
 
     private static JsonNode numberFields(NumberState n, String messagingLimit, String fields) {

@@ -281,5 +281,6 @@ public final class EmulatorCore implements AutoCloseable {
         faults.releaseAll();
         dispatcher.close();
         scheduler.shutdownNow();
+        media.close();
     }
 }

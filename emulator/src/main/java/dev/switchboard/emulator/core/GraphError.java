@@ -111,4 +111,9 @@ public final class GraphError extends RuntimeException {
     public static GraphError mediaUploadFailed(String details) {
         return whatsapp(400, 131053, "Media upload error", details);
     }
+
+    /** A bare Graph parameter error, worded {@code (#100) <text>} without {@code error_data}. */
+    public static GraphError param(String text) {
+        return new GraphError(400, 100, null, "OAuthException", "(#100) " + text, null);
+    }
 }

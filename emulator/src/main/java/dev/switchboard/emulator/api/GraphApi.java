@@ -29,18 +29,24 @@ public final class GraphApi {
     private final EmulatorCore core;
     private final Supplier<String> baseUrl;
     private final MediaApi media;
+    private final NumbersApi numbers;
+    private final ProfileApi profile;
 
     public GraphApi(EmulatorCore core, Supplier<String> baseUrl) {
         this.core = core;
         this.baseUrl = baseUrl;
         this.media = new MediaApi(core, baseUrl);
+        this.numbers = new NumbersApi(core, baseUrl);
+        this.profile = new ProfileApi(core, baseUrl);
     }
 
     public void register(HttpRouting.Builder r) {
         media.register(r);
+        numbers.register(r);
+        profile.register(r);
         r.post("/{version}/{id}/messages", this::send)
                 .get("/{version}/{id}/message_templates", this::templates)
-                .get("/{version}/{id}", this::getObject)
+                .get("/{version}/{id}", Http.graph(this::getObject))
                 .delete("/{version}/{id}", Http.graph(this::deleteObject))
                 .any(Http.graph(GraphApi::unsupported));
     }
@@ -58,7 +64,8 @@ public final class GraphApi {
     }
 
     /**
-     * Every answer, success or error, leaves after the configured response latency. A body with
+     * Every answer, success or error, leaves after the configured response latency. A number that
+     * was deregistered answers 133010 to everything. A body with
      * {@code "status":"read"} is a read receipt ({@link ReadMarker}): checked after the token and
      * the number, never subject to faults or throughput, answered {@code {"success":true}}, and
      * not counted among the number's message rejections.
@@ -69,6 +76,9 @@ public final class GraphApi {
         try {
             byte[] raw = Http.body(req);
             NumberState owned = Http.ownNumber(core, req, pnid, "post");
+            if (!owned.registration().registered()) {
+                throw GraphError.notRegistered();
+            }
             JsonNode body = parsed(raw);
             if (ReadMarker.isReadReceipt(body)) {
                 ReadMarker.mark(owned, body);
@@ -207,23 +217,11 @@ public final class GraphApi {
 
     /** {@code GET /{version}/{id}}: a media object's metadata, or a phone number's fields. */
     private void getObject(ServerRequest req, ServerResponse res) {
-        String id = req.path().pathParameters().get("id");
-        try {
-            String token = Http.bearer(req);
-            if (token == null || !core.knownToken(token)) {
-                throw GraphError.invalidToken();
-            }
-            if (media.isMedia(id)) {
-                media.get(req, res);
-                return;
-            }
-            NumberState n = core.number(id);
-            if (n == null || !n.number().accessToken().equals(token)) {
-                throw GraphError.unknownObject(id, "get");
-            }
-            Http.send(res, 200, numberFields(n, core.tier(n.number().portfolioId()).tierName(), req.query().first("fields").orElse("")));
-        } catch (GraphError e) {
-            Http.error(res, e);
+        Http.token(core, req);
+        if (media.isMedia(Http.id(req))) {
+            media.get(req, res);
+        } else {
+            numbers.get(req, res);
         }
     }
 
@@ -234,29 +232,5 @@ public final class GraphApi {
             throw GraphError.unknownObject(Http.id(req), "delete");
         }
         media.delete(req, res);
-    }
-
-    private static JsonNode numberFields(NumberState n, String messagingLimit, String fields) {
-        ObjectNode o = Json.MAPPER.createObjectNode();
-        if (fields.isBlank()) {
-            o.put("verified_name", "Switchboard Emulator " + n.id());
-            o.put("display_phone_number", n.number().displayPhoneNumber());
-            o.put("quality_rating", "GREEN");
-        }
-        for (String f : fields.split(",")) {
-            switch (f.trim()) {
-                // Meta has two levels, 80 and 1,000; a number configured above 80 stands for an upgraded one
-                case "throughput" -> o.putObject("throughput").put("level", n.ceiling() > 80 ? "HIGH" : "STANDARD");
-                case "display_phone_number" -> o.put("display_phone_number", n.number().displayPhoneNumber());
-                case "quality_rating" -> o.put("quality_rating", "GREEN");
-                case "verified_name" -> o.put("verified_name", "Switchboard Emulator " + n.id());
-                // the portfolio's messaging limit (messaging_limit_tier is deprecated)
-                case "whatsapp_business_manager_messaging_limit" -> o.put("whatsapp_business_manager_messaging_limit", messagingLimit);
-                case "is_on_biz_app" -> o.put("is_on_biz_app", false);
-                default -> { }
-            }
-        }
-        o.put("id", n.id());
-        return o;
     }
 }

@@ -116,4 +116,20 @@ public final class GraphError extends RuntimeException {
     public static GraphError param(String text) {
         return new GraphError(400, 100, null, "OAuthException", "(#100) " + text, null);
     }
+
+    /** A Graph field the node type does not have, e.g. {@code GET /{phone-number-id}?fields=nope}. */
+    public static GraphError nonexistingField(String field, String nodeType) {
+        return new GraphError(400, 100, null, "OAuthException",
+                "(#100) Tried accessing nonexisting field (" + field + ") on node type (" + nodeType + ")", null);
+    }
+
+    public static GraphError notRegistered() {
+        return whatsapp(400, 133010, "Phone number not registered",
+                "The phone number is not registered on the WhatsApp Business Platform. Register it with POST /{phone-number-id}/register.");
+    }
+
+    public static GraphError pinMismatch() {
+        return whatsapp(400, 133005, "Two step verification PIN Mismatch",
+                "The PIN does not match the two-step verification PIN of this phone number.");
+    }
 }

@@ -1,6 +1,9 @@
 package dev.switchboard.emulator.core;
 
 import dev.switchboard.emulator.EmulatedNumber;
+import dev.switchboard.emulator.account.BusinessProfile;
+import dev.switchboard.emulator.account.NumberSettings;
+import dev.switchboard.emulator.account.Registration;
 import dev.switchboard.emulator.limits.PairRateLimiter;
 import dev.switchboard.emulator.limits.ThroughputWindow;
 import dev.switchboard.emulator.stats.AcceptedLog;
@@ -15,7 +18,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * Mutable state of one emulated number. The throughput window, the pair buckets and the
  * duplicate set are guarded by this object's monitor, because admission must decide on all of
  * them atomically: a send rejected by the pair rate must not take a throughput slot. The
- * inbound ids and the read log guard themselves.
+ * account-side state (registration, business profile, settings) and the read log guard
+ * themselves.
  */
 public final class NumberState {
     private final EmulatedNumber number;
@@ -28,6 +32,9 @@ public final class NumberState {
     final AtomicLong seq = new AtomicLong();
     final InboundIds inboundIds;
     final ReadLog reads;
+    private final Registration registration = new Registration();
+    private final BusinessProfile profile = new BusinessProfile();
+    private final NumberSettings settings = new NumberSettings();
     private volatile long maintenanceUntilNanos;
     private volatile long stormUntilNanos;
     private volatile boolean inMaintenance;
@@ -49,6 +56,9 @@ public final class NumberState {
     public NumberCounters counters() { return counters; }
     public AcceptedLog log() { return log; }
     public ReadLog reads() { return reads; }
+    public Registration registration() { return registration; }
+    public BusinessProfile profile() { return profile; }
+    public NumberSettings settings() { return settings; }
 
     public synchronized int ceiling() {
         return window.ceiling();
@@ -102,6 +112,9 @@ public final class NumberState {
         seq.set(0);
         inboundIds.clear();
         reads.clear();
+        registration.reset();
+        profile.reset();
+        settings.reset();
         inMaintenance = false;
         storming = false;
     }

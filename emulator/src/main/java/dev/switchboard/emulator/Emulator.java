@@ -98,6 +98,11 @@ public final class Emulator implements AutoCloseable {
         return core.require(phoneNumberId).log().all();
     }
 
+    /** Read receipts (and typing indicators) the number sent, oldest first (bounded by {@code acceptedLogCapacity}). */
+    public List<ReadReceipt> readReceipts(String phoneNumberId) {
+        return core.require(phoneNumberId).reads().last(Integer.MAX_VALUE);
+    }
+
     /** Where webhooks go from now on (including retries of earlier payloads); {@code null} stops them. */
     public void setWebhookUrl(String url) {
         core.dispatcher().setUrl(url);

@@ -45,6 +45,7 @@ public final class EmulatorConfig {
     private final Map<String, Tier> portfolioTiers;
     private final Duration responseLatency;
     private final Duration responseJitter;
+    private final Duration templateApprovalDelay;
 
     private EmulatorConfig(Builder b) {
         this.host = b.host;
@@ -67,6 +68,7 @@ public final class EmulatorConfig {
         this.portfolioTiers = Collections.unmodifiableMap(new LinkedHashMap<>(b.portfolioTiers));
         this.responseLatency = b.responseLatency;
         this.responseJitter = b.responseJitter;
+        this.templateApprovalDelay = b.templateApprovalDelay;
     }
 
     public static Builder builder() {
@@ -108,6 +110,12 @@ public final class EmulatorConfig {
     public Duration responseLatency() { return responseLatency; }
     /** Uniform extra delay 0..jitter added to {@link #responseLatency()}; zero by default. */
     public Duration responseJitter() { return responseJitter; }
+    /**
+     * How long a template created through the API stays PENDING before it is APPROVED (with a
+     * {@code message_template_status_update} webhook): zero (the default) approves it at once,
+     * {@code null} leaves it PENDING until a test changes it.
+     */
+    public Duration templateApprovalDelay() { return templateApprovalDelay; }
 
     public Tier tierOf(String portfolioId) {
         return portfolioTiers.getOrDefault(portfolioId, defaultTier);
@@ -118,7 +126,8 @@ public final class EmulatorConfig {
                 .webhookBehaviour(webhookBehaviour).faults(faults).enforceServiceWindow(enforceServiceWindow)
                 .serviceWindow(serviceWindow).seed(seed).pairBurst(pairBurst).pairRefill(pairRefill)
                 .rateLimitHttpStatus(rateLimitHttpStatus).acceptedLogCapacity(acceptedLogCapacity)
-                .defaultTier(defaultTier).responseLatency(responseLatency).responseJitter(responseJitter);
+                .defaultTier(defaultTier).responseLatency(responseLatency).responseJitter(responseJitter)
+                .templateApprovalDelay(templateApprovalDelay);
         numbers.forEach(b::number);
         templates.forEach(b::template);
         undeliverable.forEach(b::undeliverable);
@@ -147,6 +156,7 @@ public final class EmulatorConfig {
         private final Map<String, Tier> portfolioTiers = new LinkedHashMap<>();
         private Duration responseLatency = Duration.ZERO;
         private Duration responseJitter = Duration.ZERO;
+        private Duration templateApprovalDelay = Duration.ZERO;
 
         private Builder() {
         }
@@ -181,6 +191,12 @@ public final class EmulatorConfig {
         public Builder responseLatency(Duration v) { this.responseLatency = nonNegative(v, "responseLatency"); return this; }
         /** Uniform extra delay 0..v on top of {@link #responseLatency(Duration)}. */
         public Builder responseJitter(Duration v) { this.responseJitter = nonNegative(v, "responseJitter"); return this; }
+
+        /** Delay before an API-created template is approved; {@code null} keeps it PENDING. */
+        public Builder templateApprovalDelay(Duration v) {
+            this.templateApprovalDelay = v == null ? null : nonNegative(v, "templateApprovalDelay");
+            return this;
+        }
 
         public EmulatorConfig build() {
             if (numbers.isEmpty()) {

@@ -46,6 +46,10 @@ final class EmulatorConfigJson {
         text(root, "defaultTier", v -> b.defaultTier(Tier.valueOf(v)));
         millis(root, "responseLatencyMs", b::responseLatency);
         millis(root, "responseJitterMs", b::responseJitter);
+        if (root.hasNonNull("templateApprovalDelayMs")) {
+            long ms = root.get("templateApprovalDelayMs").asLong();
+            b.templateApprovalDelay(ms < 0 ? null : Duration.ofMillis(ms));
+        }
         if (root.has("portfolioTiers")) {
             for (Map.Entry<String, JsonNode> e : root.get("portfolioTiers").properties()) {
                 b.portfolioTier(e.getKey(), Tier.valueOf(e.getValue().asText()));

@@ -12,7 +12,10 @@ public record EmulatorStats(
         Map<String, PortfolioStats> portfolios,
         WebhookStats webhooks) {
 
-    /** Send-side figures of one phone number. */
+    /**
+     * Send-side figures of one phone number; {@code reads} counts accepted "mark as read" calls and
+     * {@code typingIndicators} those of them that asked for a typing indicator (neither is a send).
+     */
     public record NumberStats(
             String phoneNumberId,
             String wabaId,
@@ -23,7 +26,9 @@ public record EmulatorStats(
             int maxInAnySlidingSecond,
             long breaches,
             long duplicates,
-            long inbound) {
+            long inbound,
+            long reads,
+            long typingIndicators) {
 
         public long rejections(int code) {
             return rejectionsByCode.getOrDefault(code, 0L);

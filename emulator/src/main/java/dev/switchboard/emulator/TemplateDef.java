@@ -2,6 +2,7 @@ package dev.switchboard.emulator;
 
 import static java.util.Objects.requireNonNull;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashSet;
@@ -15,6 +16,8 @@ import java.util.regex.Pattern;
  * <p>Only what send validation needs is modelled: the body (and optional header) text whose
  * {@code {{1}}} or {@code {{name}}} placeholders define how many parameters a send must carry,
  * plus name, language, category and status, which decide 132001/132015/132016 and pricing.
+ * A template created through {@code POST /{waba-id}/message_templates} also keeps the
+ * components exactly as submitted ({@link #components()}), which the listing then shows.
  */
 public final class TemplateDef {
     public enum Category { MARKETING, UTILITY, AUTHENTICATION }
@@ -35,6 +38,7 @@ public final class TemplateDef {
     private final String bodyText;
     private final String footerText;
     private final String id;
+    private final ArrayNode components;
 
     private TemplateDef(Builder b) {
         this.wabaId = b.wabaId;
@@ -46,6 +50,7 @@ public final class TemplateDef {
         this.headerText = b.headerText;
         this.bodyText = b.bodyText;
         this.footerText = b.footerText;
+        this.components = b.components == null ? null : b.components.deepCopy();
         this.id = b.id != null ? b.id : Long.toString(1_000_000_000_000L + Math.abs((long) (wabaId + "/" + name + "/" + language).hashCode()));
     }
 
@@ -64,6 +69,8 @@ public final class TemplateDef {
     public String bodyText() { return bodyText; }
     public String footerText() { return footerText; }
     public String id() { return id; }
+    /** Components as submitted to the create endpoint, or {@code null} for configured templates. */
+    public ArrayNode components() { return components == null ? null : components.deepCopy(); }
 
     /** Placeholders of the body, in order of first appearance, without duplicates. */
     public List<String> bodyParameters() {
@@ -85,7 +92,7 @@ public final class TemplateDef {
 
     public Builder toBuilder() {
         return new Builder(wabaId, name).language(language).category(category).status(status)
-                .parameterFormat(parameterFormat).header(headerText).body(bodyText).footer(footerText).id(id);
+                .parameterFormat(parameterFormat).header(headerText).body(bodyText).footer(footerText).id(id).components(components);
     }
 
     private static List<String> placeholders(String text) {
@@ -131,6 +138,7 @@ public final class TemplateDef {
         private String bodyText = "";
         private String footerText;
         private String id;
+        private ArrayNode components;
 
         private Builder(String wabaId, String name) {
             this.wabaId = requireNonNull(wabaId, "wabaId");
@@ -146,6 +154,7 @@ public final class TemplateDef {
         public Builder body(String text) { this.bodyText = text == null ? "" : text; return this; }
         public Builder footer(String text) { this.footerText = text; return this; }
         public Builder id(String v) { this.id = v; return this; }
+        public Builder components(ArrayNode v) { this.components = v; return this; }
 
         public TemplateDef build() {
             return new TemplateDef(this);

@@ -7,13 +7,11 @@ import dev.switchboard.emulator.AcceptedMessage;
 import dev.switchboard.emulator.AccountEvent;
 import dev.switchboard.emulator.FaultConfig;
 import dev.switchboard.emulator.InboundMessage;
+import dev.switchboard.emulator.ReadReceipt;
 import dev.switchboard.emulator.core.EmulatorCore;
-import dev.switchboard.emulator.core.GraphError;
 import dev.switchboard.emulator.core.Json;
 import dev.switchboard.emulator.core.NumberState;
 import dev.switchboard.emulator.core.ResponseDelay;
-import dev.switchboard.emulator.media.MediaStore;
-import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
@@ -44,6 +42,7 @@ public final class ControlApi {
         r.get("/_emulator/health", (req, res) -> Http.send(res, 200, Json.MAPPER.createObjectNode().put("status", "UP")))
                 .get("/_emulator/stats", (req, res) -> Http.send(res, 200, core.stats()))
                 .get("/_emulator/messages", this::messages)
+                .get("/_emulator/reads", this::reads)
                 .post("/_emulator/inbound", guarded(this::inbound))
                 .post("/_emulator/events", guarded(this::event))
                 .post("/_emulator/scenario", guarded(this::scenario))
@@ -58,8 +57,7 @@ public final class ControlApi {
                 .post("/_emulator/reset", (req, res) -> {
                     core.reset();
                     Http.send(res, 200, Json.MAPPER.createObjectNode().put("reset", true));
-                })
-                .get("/_emulator/media/{id}/download", this::download);
+                });
     }
 
     private interface JsonHandler {
@@ -104,10 +102,35 @@ public final class ControlApi {
         Http.send(res, 200, root);
     }
 
+    /** Accepted "mark as read" calls, most recent {@code limit} per number, oldest first. */
+    private void reads(ServerRequest req, ServerResponse res) {
+        String pnid = req.query().first("phone_number_id").orElse(null);
+        int limit = Http.intParam(req, "limit", 100);
+        ObjectNode root = Json.MAPPER.createObjectNode();
+        ArrayNode data = root.putArray("data");
+        for (NumberState n : core.numbers()) {
+            if (pnid != null && !pnid.equals(n.id())) {
+                continue;
+            }
+            for (ReadReceipt r : n.reads().last(limit)) {
+                ObjectNode o = data.addObject();
+                o.put("phone_number_id", r.phoneNumberId());
+                o.put("message_id", r.messageId());
+                o.put("from", r.from());
+                if (r.typing()) {
+                    o.putObject("typing_indicator").put("type", r.typingIndicator());
+                } else {
+                    o.putNull("typing_indicator");
+                }
+                o.put("at_millis", r.atMillis());
+            }
+        }
+        Http.send(res, 200, root);
+    }
+
     private Object inbound(ServerRequest req, JsonNode body) {
-        String wamid = core.events().inbound(InboundMessage.fromJson(body));
         ObjectNode o = Json.MAPPER.createObjectNode();
-        o.putArray("messages").addObject().put("id", wamid);
+        o.putArray("messages").add(core.events().inboundMessage(InboundMessage.fromJson(body)));
         return o;
     }
 
@@ -193,20 +216,5 @@ public final class ControlApi {
         long ms = body.path("duration_ms").asLong(5_000);
         core.storm(id, Duration.ofMillis(ms));
         return Json.MAPPER.createObjectNode().put("phone_number_id", id).put("duration_ms", ms);
-    }
-
-    private void download(ServerRequest req, ServerResponse res) {
-        String token = Http.bearer(req);
-        if (token == null || !core.knownToken(token)) {
-            Http.error(res, GraphError.invalidToken());
-            return;
-        }
-        MediaStore.Media m = core.media().get(req.path().pathParameters().get("id")).orElse(null);
-        if (m == null) {
-            Http.plainError(res, 404, "no such media");
-            return;
-        }
-        res.header(HeaderNames.CONTENT_TYPE, m.mimeType());
-        res.send(m.bytes());
     }
 }

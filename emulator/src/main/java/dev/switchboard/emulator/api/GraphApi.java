@@ -1,75 +1,102 @@
 package dev.switchboard.emulator.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.emulator.AcceptedMessage;
-import dev.switchboard.emulator.TemplateDef;
 import dev.switchboard.emulator.core.EmulatorCore;
 import dev.switchboard.emulator.core.GraphError;
 import dev.switchboard.emulator.core.Json;
 import dev.switchboard.emulator.core.NumberState;
+import dev.switchboard.emulator.core.ReadMarker;
 import dev.switchboard.emulator.core.ValidatedSend;
 import dev.switchboard.emulator.faults.FaultInjector;
-import dev.switchboard.emulator.media.MediaStore;
-import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
-import java.nio.charset.StandardCharsets;
-import java.util.Base64;
-import java.util.List;
-import java.util.Map;
+import java.util.Locale;
 import java.util.function.Supplier;
 
 /**
- * The Graph API surface: send, templates, media, phone-number fields. Every failure leaves
- * through {@link GraphErrors} in Meta's shape; rejections of a known number are counted in its
- * stats by error code.
+ * The Graph API surface. This class owns the send endpoint and the routing; templates, media,
+ * phone numbers and the business profile have their own handler classes.
+ *
+ * <h2>Routing, and why there is a catch-all</h2>
+ * {@code /{version}/{id}} is shared: a GET is a media object's metadata or a phone number's
+ * fields, whichever the id names; a DELETE only exists for media. Every other path or method
+ * falls through to one last route that answers as Graph does for anything it cannot serve:
+ * 400, {@code GraphMethodException}, code 100, subcode 33, "Unsupported {method} request. Object
+ * with ID '…' does not exist…". A client library probing an edge the emulator lacks thus gets
+ * Meta's answer, never a bare 404 or a 500, and every failure leaves in Meta's envelope.
+ *
+ * <h2>The send endpoint</h2>
+ * Order of checks: token (190) → the token owns the number (100/33) → the number is registered
+ * (133010) → a {@code "status":"read"} body is a read receipt ({@link ReadMarker}: no faults, no
+ * throughput, {@code {"success":true}}) → injected fault → validation → admission. Rejections of
+ * messages are counted in the number's stats by error code; every answer of the endpoint leaves
+ * after the configured response latency.
  */
 public final class GraphApi {
     private final EmulatorCore core;
-    private final Supplier<String> baseUrl;
+    private final MediaApi media;
+    private final NumbersApi numbers;
+    private final TemplatesApi templates;
+    private final ProfileApi profile;
 
     public GraphApi(EmulatorCore core, Supplier<String> baseUrl) {
         this.core = core;
-        this.baseUrl = baseUrl;
+        this.media = new MediaApi(core, baseUrl);
+        this.numbers = new NumbersApi(core, baseUrl);
+        this.templates = new TemplatesApi(core, baseUrl);
+        this.profile = new ProfileApi(core, baseUrl);
     }
 
     public void register(HttpRouting.Builder r) {
-        r.post("/{version}/{id}/messages", this::send)
-                .get("/{version}/{id}/message_templates", this::templates)
-                .post("/{version}/{id}/media", this::upload)
-                .get("/{version}/{id}", this::getObject);
+        r.post("/{version}/{id}/messages", this::send);
+        templates.register(r);
+        media.register(r);
+        numbers.register(r);
+        profile.register(r);
+        r.get("/{version}/{id}", Http.graph(this::getObject))
+                .delete("/{version}/{id}", Http.graph(this::deleteObject))
+                .any(Http.graph(GraphApi::unsupported));
     }
 
-    /** Every answer, success or error, leaves after the configured response latency. */
     private void send(ServerRequest req, ServerResponse res) {
-        String pnid = req.path().pathParameters().get("id");
-        NumberState n = null;
+        NumberState counted = null;
         try {
             byte[] raw = Http.body(req);
-            String token = Http.bearer(req);
-            if (token == null || !core.knownToken(token)) {
-                throw GraphError.invalidToken();
+            NumberState n = Http.ownNumber(core, req, Http.id(req), "post");
+            if (!n.registration().registered()) {
+                throw GraphError.notRegistered();
             }
-            n = core.number(pnid);
-            if (n == null || !n.number().accessToken().equals(token)) {
-                NumberState known = n;
-                n = null; // not this caller's number: do not count against it
-                throw GraphError.unknownObject(known == null ? pnid : known.id(), "post");
+            JsonNode body = parsed(raw);
+            if (ReadMarker.isReadReceipt(body)) {
+                ReadMarker.mark(n, body);
+                core.responseDelay().pause();
+                Http.success(res);
+                return;
             }
+            counted = n;
             injectFault(n);
             ValidatedSend send = core.validate(n, Http.json(raw));
             AcceptedMessage m = core.admit(n, send);
             core.responseDelay().pause();
             Http.send(res, 200, success(send, m));
         } catch (GraphError e) {
-            if (n != null) {
-                n.counters().rejected(e.code());
+            if (counted != null) {
+                counted.counters().rejected(e.code());
             }
             core.responseDelay().pause();
             Http.error(res, e);
+        }
+    }
+
+    /** The body as JSON, or {@code null} when it is not JSON (reported after the fault draw, as before). */
+    private static JsonNode parsed(byte[] raw) {
+        try {
+            return Http.json(raw);
+        } catch (GraphError notJson) {
+            return null;
         }
     }
 
@@ -101,177 +128,29 @@ public final class GraphApi {
         return root;
     }
 
-    private void templates(ServerRequest req, ServerResponse res) {
-        String wabaId = req.path().pathParameters().get("id");
-        try {
-            String token = Http.bearer(req);
-            if (token == null || !core.knownToken(token)) {
-                throw GraphError.invalidToken();
-            }
-            if (!core.tokenForWaba(token, wabaId)) {
-                throw GraphError.unknownObject(wabaId, "get");
-            }
-            List<TemplateDef> all = core.templates().list(wabaId);
-            int limit = Math.max(1, Math.min(1000, Http.intParam(req, "limit", 25)));
-            int start = req.query().first("after").map(c -> decodeCursor(c) + 1).orElse(0);
-            int end = Math.min(all.size(), start + limit);
-            ObjectNode root = Json.MAPPER.createObjectNode();
-            ArrayNode data = root.putArray("data");
-            for (int i = start; i < end; i++) {
-                data.add(templateJson(all.get(i)));
-            }
-            ObjectNode paging = root.putObject("paging");
-            if (end > start) {
-                ObjectNode cursors = paging.putObject("cursors");
-                cursors.put("before", cursor(start));
-                cursors.put("after", cursor(end - 1));
-                if (end < all.size()) {
-                    paging.put("next", baseUrl.get() + req.path().path() + "?limit=" + limit + "&after=" + cursor(end - 1));
-                }
-            }
-            Http.send(res, 200, root);
-        } catch (GraphError e) {
-            Http.error(res, e);
-        }
-    }
-
-    static ObjectNode templateJson(TemplateDef t) {
-        ObjectNode o = Json.MAPPER.createObjectNode();
-        o.put("name", t.name());
-        o.put("parameter_format", t.parameterFormat().name());
-        ArrayNode components = o.putArray("components");
-        if (t.headerText() != null) {
-            components.addObject().put("type", "HEADER").put("format", "TEXT").put("text", t.headerText());
-        }
-        ObjectNode body = components.addObject().put("type", "BODY").put("text", t.bodyText());
-        List<String> params = t.bodyParameters();
-        if (!params.isEmpty()) {
-            ObjectNode example = body.putObject("example");
-            if (t.parameterFormat() == TemplateDef.ParameterFormat.NAMED) {
-                ArrayNode named = example.putArray("body_text_named_params");
-                params.forEach(p -> named.addObject().put("param_name", p).put("example", "example_" + p));
-            } else {
-                ArrayNode row = example.putArray("body_text").addArray();
-                params.forEach(p -> row.add("example_" + p));
-            }
-        }
-        if (t.footerText() != null) {
-            components.addObject().put("type", "FOOTER").put("text", t.footerText());
-        }
-        o.put("language", t.language());
-        o.put("status", t.status().name());
-        o.put("category", t.category().name());
-        o.put("id", t.id());
-        return o;
-    }
-
-    private static String cursor(int index) {
-        return Base64.getEncoder().encodeToString(("idx:" + index).getBytes(StandardCharsets.UTF_8));
-    }
-
-    private static int decodeCursor(String c) {
-        try {
-            String s = new String(Base64.getDecoder().decode(c), StandardCharsets.UTF_8);
-            return Integer.parseInt(s.substring(s.indexOf(':') + 1));
-        } catch (RuntimeException e) {
-            throw GraphError.invalidParameter("Invalid cursor: " + c);
-        }
-    }
-
-    private void upload(ServerRequest req, ServerResponse res) {
-        String pnid = req.path().pathParameters().get("id");
-        try {
-            byte[] raw = Http.body(req);
-            String token = Http.bearer(req);
-            if (token == null || !core.knownToken(token)) {
-                throw GraphError.invalidToken();
-            }
-            NumberState n = core.number(pnid);
-            if (n == null || !n.number().accessToken().equals(token)) {
-                throw GraphError.unknownObject(pnid, "post");
-            }
-            String contentType = req.headers().first(HeaderNames.CONTENT_TYPE).orElse("");
-            if (!contentType.toLowerCase().startsWith("multipart/form-data")) {
-                throw GraphError.invalidParameter("Media upload must be multipart/form-data.");
-            }
-            Map<String, Multipart.Part> parts;
-            try {
-                parts = Multipart.parse(contentType, raw);
-            } catch (IllegalArgumentException e) {
-                throw GraphError.invalidParameter(e.getMessage());
-            }
-            Multipart.Part product = parts.get("messaging_product");
-            if (product == null || !"whatsapp".equals(product.text().trim())) {
-                throw GraphError.invalidParameter("The parameter messaging_product is required and must be whatsapp.");
-            }
-            Multipart.Part file = parts.get("file");
-            if (file == null || file.data().length == 0) {
-                throw GraphError.invalidParameter("The parameter file is required.");
-            }
-            Multipart.Part type = parts.get("type");
-            String mime = type != null ? type.text().trim() : file.contentType();
-            if (mime == null || mime.isBlank()) {
-                throw GraphError.invalidParameter("The parameter type is required.");
-            }
-            MediaStore.Media m = core.media().put(pnid, mime, file.data(), file.fileName());
-            Http.send(res, 200, Json.MAPPER.createObjectNode().put("id", m.id()));
-        } catch (GraphError e) {
-            Http.error(res, e);
-        }
-    }
-
     /** {@code GET /{version}/{id}}: a media object's metadata, or a phone number's fields. */
     private void getObject(ServerRequest req, ServerResponse res) {
-        String id = req.path().pathParameters().get("id");
-        try {
-            String token = Http.bearer(req);
-            if (token == null || !core.knownToken(token)) {
-                throw GraphError.invalidToken();
-            }
-            var media = core.media().get(id);
-            if (media.isPresent()) {
-                MediaStore.Media m = media.get();
-                ObjectNode o = Json.MAPPER.createObjectNode();
-                o.put("messaging_product", "whatsapp");
-                o.put("url", baseUrl.get() + "/_emulator/media/" + m.id() + "/download");
-                o.put("mime_type", m.mimeType());
-                o.put("sha256", m.sha256());
-                o.put("file_size", m.bytes().length);
-                o.put("id", m.id());
-                Http.send(res, 200, o);
-                return;
-            }
-            NumberState n = core.number(id);
-            if (n == null || !n.number().accessToken().equals(token)) {
-                throw GraphError.unknownObject(id, "get");
-            }
-            Http.send(res, 200, numberFields(n, core.tier(n.number().portfolioId()).tierName(), req.query().first("fields").orElse("")));
-        } catch (GraphError e) {
-            Http.error(res, e);
+        Http.token(core, req);
+        if (media.isMedia(Http.id(req))) {
+            media.get(req, res);
+        } else {
+            numbers.get(req, res);
         }
     }
 
-    private static JsonNode numberFields(NumberState n, String messagingLimit, String fields) {
-        ObjectNode o = Json.MAPPER.createObjectNode();
-        if (fields.isBlank()) {
-            o.put("verified_name", "Switchboard Emulator " + n.id());
-            o.put("display_phone_number", n.number().displayPhoneNumber());
-            o.put("quality_rating", "GREEN");
+    /** {@code DELETE /{version}/{id}}: only media objects can be deleted. */
+    private void deleteObject(ServerRequest req, ServerResponse res) {
+        Http.token(core, req);
+        if (!media.isMedia(Http.id(req))) {
+            throw GraphError.unknownObject(Http.id(req), "delete");
         }
-        for (String f : fields.split(",")) {
-            switch (f.trim()) {
-                // Meta has two levels, 80 and 1,000; a number configured above 80 stands for an upgraded one
-                case "throughput" -> o.putObject("throughput").put("level", n.ceiling() > 80 ? "HIGH" : "STANDARD");
-                case "display_phone_number" -> o.put("display_phone_number", n.number().displayPhoneNumber());
-                case "quality_rating" -> o.put("quality_rating", "GREEN");
-                case "verified_name" -> o.put("verified_name", "Switchboard Emulator " + n.id());
-                // the portfolio's messaging limit (messaging_limit_tier is deprecated)
-                case "whatsapp_business_manager_messaging_limit" -> o.put("whatsapp_business_manager_messaging_limit", messagingLimit);
-                case "is_on_biz_app" -> o.put("is_on_biz_app", false);
-                default -> { }
-            }
-        }
-        o.put("id", n.id());
-        return o;
+        media.delete(req, res);
+    }
+
+    /** Graph's answer to a path or method it does not serve; the object id is the segment after the version. */
+    private static void unsupported(ServerRequest req, ServerResponse res) {
+        String[] segments = req.path().path().replaceAll("^/+|/+$", "").split("/+");
+        String id = segments.length >= 2 ? segments[1] : segments[0];
+        throw GraphError.unknownObject(id, req.prologue().method().text().toLowerCase(Locale.ROOT));
     }
 }

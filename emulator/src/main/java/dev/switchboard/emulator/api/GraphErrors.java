@@ -29,6 +29,11 @@ public final class GraphErrors {
         if (e.subcode() != null) {
             error.put("error_subcode", e.subcode());
         }
+        if (e.userTitle() != null) {
+            error.put("is_transient", false);
+            error.put("error_user_title", e.userTitle());
+            error.put("error_user_msg", e.userMessage());
+        }
         error.put("fbtrace_id", fbtraceId());
         return root;
     }

@@ -19,6 +19,7 @@ import dev.switchboard.emulator.webhooks.Payloads;
 import dev.switchboard.emulator.webhooks.StatusBatcher;
 import dev.switchboard.emulator.webhooks.StatusScheduler;
 import dev.switchboard.emulator.webhooks.WebhookDispatcher;
+import dev.switchboard.emulator.webhooks.WebhookJson;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -237,7 +238,8 @@ public final class EmulatorCore implements AutoCloseable {
         for (NumberState n : numbers.values()) {
             ns.put(n.id(), new EmulatorStats.NumberStats(n.id(), n.number().wabaId(), n.number().portfolioId(), n.ceiling(),
                     n.counters.acceptedCount(), n.counters.rejectionsByCode(), n.maxInAnySlidingSecond(),
-                    n.counters.breachCount(), n.counters.duplicateCount(), n.counters.inboundCount()));
+                    n.counters.breachCount(), n.counters.duplicateCount(), n.counters.inboundCount(),
+                    n.reads.reads(), n.reads.typingIndicators()));
         }
         Map<String, EmulatorStats.PortfolioStats> ps = new LinkedHashMap<>();
         tiers.forEach((id, t) -> ps.put(id, new EmulatorStats.PortfolioStats(id, t.tierName(), t.limit(),
@@ -267,11 +269,7 @@ public final class EmulatorCore implements AutoCloseable {
     }
 
     static byte[] webhookBytes(ObjectNode envelope) {
-        try {
-            return Json.MAPPER.writeValueAsBytes(envelope);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
+        return WebhookJson.bytes(envelope);
     }
 
     static ObjectNode envelope(String wabaId, String field, ObjectNode value) {
@@ -283,5 +281,6 @@ public final class EmulatorCore implements AutoCloseable {
         faults.releaseAll();
         dispatcher.close();
         scheduler.shutdownNow();
+        media.close();
     }
 }

@@ -4,13 +4,16 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.emulator.AccountEvent;
 import dev.switchboard.emulator.InboundMessage;
 import dev.switchboard.emulator.TemplateDef;
+import dev.switchboard.emulator.media.InboundMedia;
 import dev.switchboard.emulator.webhooks.Payloads;
 import java.util.List;
 
 /**
  * Webhooks that are not statuses: inbound user messages and account-level events. Inbound
  * messages also open the sender's service window, which is the only way a window opens, and
- * take their place in the number's throughput second, as Meta counts them.
+ * take their place in the number's throughput second, as Meta counts them. Their wamids are
+ * remembered so the number can mark them as read, and media messages get a stored media object
+ * behind their id.
  */
 public final class Events {
     private final EmulatorCore core;
@@ -21,6 +24,11 @@ public final class Events {
 
     /** Emits a {@code messages} webhook for the inbound message; returns its wamid. */
     public String inbound(InboundMessage in) {
+        return inboundMessage(in).path("id").asText();
+    }
+
+    /** As {@link #inbound}, returning a copy of the webhook's message object (wamid, media id…). */
+    public ObjectNode inboundMessage(InboundMessage in) {
         NumberState n = core.require(in.phoneNumberId());
         long nowMillis = System.currentTimeMillis();
         core.serviceWindows().open(n.id(), in.from(), nowMillis);
@@ -39,9 +47,14 @@ public final class Events {
         msg.put("id", wamid);
         msg.put("timestamp", Long.toString(nowMillis / 1000));
         msg.put("type", in.type());
-        msg.set(in.type(), in.content());
+        ObjectNode content = in.content();
+        if (InboundMedia.TYPES.contains(in.type())) {
+            content = InboundMedia.resolve(core.media(), n.id(), in.type(), content);
+        }
+        msg.set(in.type(), content);
+        n.inboundIds.add(wamid, in.from());
         core.deliver(EmulatorCore.envelope(n.number().wabaId(), "messages", value));
-        return wamid;
+        return msg.deepCopy();
     }
 
     /** Emits the account event (and applies a template status change to the store). */

@@ -13,14 +13,23 @@ public final class GraphError extends RuntimeException {
     private final Integer subcode;
     private final String type;
     private final String details;
+    private final String userTitle;
+    private final String userMessage;
 
     public GraphError(int httpStatus, int code, Integer subcode, String type, String message, String details) {
+        this(httpStatus, code, subcode, type, message, details, null, null);
+    }
+
+    private GraphError(int httpStatus, int code, Integer subcode, String type, String message, String details,
+                       String userTitle, String userMessage) {
         super(message, null, false, false);
         this.httpStatus = httpStatus;
         this.code = code;
         this.subcode = subcode;
         this.type = type;
         this.details = details;
+        this.userTitle = userTitle;
+        this.userMessage = userMessage;
     }
 
     public int httpStatus() { return httpStatus; }
@@ -28,6 +37,9 @@ public final class GraphError extends RuntimeException {
     public Integer subcode() { return subcode; }
     public String type() { return type; }
     public String details() { return details; }
+    /** Business-management errors carry {@code error_user_title} / {@code error_user_msg}; else {@code null}. */
+    public String userTitle() { return userTitle; }
+    public String userMessage() { return userMessage; }
 
     private static GraphError whatsapp(int http, int code, String title, String details) {
         return new GraphError(http, code, null, "OAuthException", "(#" + code + ") " + title, details);
@@ -110,5 +122,31 @@ public final class GraphError extends RuntimeException {
 
     public static GraphError mediaUploadFailed(String details) {
         return whatsapp(400, 131053, "Media upload error", details);
+    }
+
+    /** A Graph field the node type does not have, e.g. {@code GET /{phone-number-id}?fields=nope}. */
+    public static GraphError nonexistingField(String field, String nodeType) {
+        return new GraphError(400, 100, null, "OAuthException",
+                "(#100) Tried accessing nonexisting field (" + field + ") on node type (" + nodeType + ")", null);
+    }
+
+    /** A bare Graph parameter error, worded {@code (#100) <text>} without {@code error_data}. */
+    public static GraphError param(String text) {
+        return new GraphError(400, 100, null, "OAuthException", "(#100) " + text, null);
+    }
+
+    /** Business-management validation failure: {@code Invalid parameter} with a user-facing title and message. */
+    public static GraphError invalidForUser(Integer subcode, String userTitle, String userMessage) {
+        return new GraphError(400, 100, subcode, "OAuthException", "Invalid parameter", null, userTitle, userMessage);
+    }
+
+    public static GraphError notRegistered() {
+        return whatsapp(400, 133010, "Phone number not registered",
+                "The phone number is not registered on the WhatsApp Business Platform. Register it with POST /{phone-number-id}/register.");
+    }
+
+    public static GraphError pinMismatch() {
+        return whatsapp(400, 133005, "Two step verification PIN Mismatch",
+                "The PIN does not match the two-step verification PIN of this phone number.");
     }
 }

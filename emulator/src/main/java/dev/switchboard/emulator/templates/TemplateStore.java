@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Templates per WABA, keyed by (name, language) as Meta keys them. Every known WABA starts with
@@ -15,6 +16,7 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class TemplateStore {
     private final ConcurrentHashMap<String, ConcurrentHashMap<String, TemplateDef>> byWaba = new ConcurrentHashMap<>();
+    private final AtomicLong nextId = new AtomicLong(2_000_000_000_000_000L);
 
     public TemplateStore(List<String> wabaIds, List<TemplateDef> configured) {
         load(wabaIds, configured);
@@ -39,6 +41,35 @@ public final class TemplateStore {
 
     public void put(TemplateDef t) {
         byWaba.computeIfAbsent(t.wabaId(), w -> new ConcurrentHashMap<>()).put(key(t.name(), t.language()), t);
+    }
+
+    /** A fresh numeric id for a template created through the API. */
+    public String nextId() {
+        return Long.toString(nextId.incrementAndGet());
+    }
+
+    /** Adds a template unless one with its name and language exists; false when it does. */
+    public boolean create(TemplateDef t) {
+        return byWaba.computeIfAbsent(t.wabaId(), w -> new ConcurrentHashMap<>()).putIfAbsent(key(t.name(), t.language()), t) == null;
+    }
+
+    /**
+     * Deletes by name (every language), or only the template with {@code id} when given, which
+     * must carry that name. Returns what was removed.
+     */
+    public synchronized List<TemplateDef> delete(String wabaId, String name, String id) {
+        List<TemplateDef> removed = new ArrayList<>();
+        Map<String, TemplateDef> map = byWaba.get(wabaId);
+        if (map == null) {
+            return removed;
+        }
+        for (TemplateDef t : List.copyOf(map.values())) {
+            if (t.name().equals(name) && (id == null || t.id().equals(id))) {
+                map.remove(key(t.name(), t.language()));
+                removed.add(t);
+            }
+        }
+        return removed;
     }
 
     public Optional<TemplateDef> find(String wabaId, String name, String language) {

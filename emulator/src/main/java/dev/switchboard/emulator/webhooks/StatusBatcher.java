@@ -1,7 +1,5 @@
 package dev.switchboard.emulator.webhooks;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -20,8 +18,6 @@ public final class StatusBatcher {
     /** Where statuses of one number are reported: its WABA and metadata. */
     public record Origin(String wabaId, String displayPhoneNumber, String phoneNumberId) {
     }
-
-    private static final ObjectMapper MAPPER = new ObjectMapper();
 
     private final Map<String, List<ObjectNode>> pending = new HashMap<>();
     private final Map<String, Origin> origins = new HashMap<>();
@@ -79,10 +75,6 @@ public final class StatusBatcher {
     }
 
     static byte[] bytes(ObjectNode node) {
-        try {
-            return MAPPER.writeValueAsBytes(node);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
+        return WebhookJson.bytes(node);
     }
 }

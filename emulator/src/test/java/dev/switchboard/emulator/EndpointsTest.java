@@ -87,7 +87,7 @@ class EndpointsTest {
             assertThat(meta.path("file_size").asInt()).isEqualTo(file.length);
             assertThat(meta.path("id").asText()).isEqualTo(id);
             assertThat(meta.path("sha256").asText())
-                    .isEqualTo(Base64.getEncoder().encodeToString(MessageDigest.getInstance("SHA-256").digest(file)));
+                    .isEqualTo(java.util.HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(file)));
             HttpResponse<byte[]> dl = Graph.CLIENT.send(HttpRequest.newBuilder(URI.create(meta.path("url").asText()))
                     .header("Authorization", "Bearer token-1").build(), HttpResponse.BodyHandlers.ofByteArray());
             assertThat(dl.body()).isEqualTo(file);

@@ -111,6 +111,12 @@ final class MediaApi {
             } catch (IOException e) {
                 throw GraphError.invalidParameter("The multipart body could not be read: " + e.getMessage());
             }
+            if (parts.product.size() == 0) {
+                // Graph takes any parameter from the query string as well as the body, and some
+                // clients (whatsapp-api-js) send messaging_product there
+                req.query().first("messaging_product").asOptional()
+                        .ifPresent(p -> parts.product.writeBytes(p.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+            }
             MediaStore.Media m = validateAndCommit(n, parts);
             committed = true;
             Http.send(res, 200, Json.MAPPER.createObjectNode().put("id", m.id()));
@@ -165,8 +171,9 @@ final class MediaApi {
         o.put("messaging_product", "whatsapp");
         o.put("url", baseUrl.get() + "/_emulator/media/" + m.id() + "/download");
         o.put("mime_type", m.mimeType());
-        o.put("sha256", m.sha256());
-        o.put("file_size", m.fileSize());
+        // here Meta gives the hash in hex and the size as a string (webhooks carry the hash in base64)
+        o.put("sha256", java.util.HexFormat.of().formatHex(java.util.Base64.getDecoder().decode(m.sha256())));
+        o.put("file_size", Long.toString(m.fileSize()));
         o.put("id", m.id());
         Http.send(res, 200, o);
     }

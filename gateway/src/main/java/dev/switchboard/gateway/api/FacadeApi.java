@@ -88,7 +88,7 @@ public final class FacadeApi implements HttpService {
         String version = req.path().pathParameters().get("version");
         try {
             GraphUpstream.Answer a = upstream.call("POST", version, channelId + "/messages", Map.of(), tenancy.accessToken(channel),
-                    "application/json", () -> new ByteArrayInputStream(raw));
+                    "application/json", () -> new ByteArrayInputStream(raw), raw.length);
             byte[] answer;
             try (InputStream in = a.body()) {
                 answer = in.readAllBytes();

@@ -47,6 +47,16 @@ public final class GraphUpstream implements AutoCloseable {
      */
     public Answer call(String method, String version, String path, Map<String, String> query, String token,
                        String contentType, Supplier<InputStream> body) throws IOException {
+        return call(method, version, path, query, token, contentType, body, -1);
+    }
+
+    /**
+     * As above, with the body's length when the tenant declared one: it is then sent with that
+     * Content-Length rather than chunked (measured: a 370 KB upload chunked from the JDK client
+     * to Helidon took about 5 s, with a length 0.6 s).
+     */
+    public Answer call(String method, String version, String path, Map<String, String> query, String token,
+                       String contentType, Supplier<InputStream> body, long length) throws IOException {
         StringBuilder uri = new StringBuilder(baseUrl).append('/').append(version).append('/').append(path);
         char sep = '?';
         for (Map.Entry<String, String> q : query.entrySet()) {
@@ -55,19 +65,23 @@ public final class GraphUpstream implements AutoCloseable {
                 sep = '&';
             }
         }
-        return fetch(method, URI.create(uri.toString()), token, contentType, body);
+        return fetch(method, URI.create(uri.toString()), token, contentType, body, length);
     }
 
     /** Fetches a media file's bytes from the URL Meta gave for it, with the owning number's token. */
     public Answer download(URI url, String token) throws IOException {
-        return fetch("GET", url, token, null, null);
+        return fetch("GET", url, token, null, null, -1);
     }
 
-    private Answer fetch(String method, URI uri, String token, String contentType, Supplier<InputStream> body) throws IOException {
+    private Answer fetch(String method, URI uri, String token, String contentType, Supplier<InputStream> body, long length)
+            throws IOException {
+        HttpRequest.BodyPublisher publisher = body == null ? HttpRequest.BodyPublishers.noBody()
+                : length >= 0 ? HttpRequest.BodyPublishers.fromPublisher(HttpRequest.BodyPublishers.ofInputStream(body), length)
+                : HttpRequest.BodyPublishers.ofInputStream(body);
         HttpRequest.Builder b = HttpRequest.newBuilder(uri)
                 .timeout(timeout)
                 .header("Authorization", "Bearer " + token)
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofInputStream(body));
+                .method(method, publisher);
         if (contentType != null) {
             b.header("Content-Type", contentType);
         }

@@ -111,12 +111,82 @@ class GraphSurfaceTest {
     }
 
     @Test
+    void mediaThatArrivesInAnInboundMessageIsItsReceiversToFetch() {
+        HttpResponse<String> injected = Harness.send(HttpRequest.newBuilder(URI.create(h.emulator.baseUrl() + "/_emulator/inbound"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"phone_number_id\":\"" + A + "\",\"from\":\"15551230001\","
+                        + "\"name\":\"Ann\",\"type\":\"image\",\"image\":{\"caption\":\"look\"}}")));
+        assertThat(injected.statusCode()).as(injected.body()).isEqualTo(200);
+        String id = Harness.json(injected).path("messages").path(0).path("image").path("id").asText();
+        assertThat(id).isNotBlank();
+        // the webhook is journaled and processed asynchronously: the id becomes A's once it is
+        Harness.await("the inbound media id is A's", java.time.Duration.ofSeconds(30),
+                () -> h.get("/v23.0/" + id, KEY_A).statusCode() == 200);
+        JsonNode meta = Harness.json(h.get("/v23.0/" + id, KEY_A));
+        assertThat(bytes(meta.path("url").asText(), KEY_A).statusCode()).isEqualTo(200);
+        assertUnsupported(h.get("/v23.0/" + id, KEY_B), id);
+    }
+
+    @Test
+    void readReceiptsAndTypingGoToMetaAtOnceAndAnswerLikeMeta() {
+        String wamid = h.emulator.injectInbound(dev.switchboard.emulator.InboundMessage.text(A, "15551230002", "Bo", "hi"));
+        HttpResponse<String> read = h.post("/v23.0/" + A + "/messages", KEY_A,
+                "{\"messaging_product\":\"whatsapp\",\"status\":\"read\",\"message_id\":\"" + wamid + "\","
+                        + "\"typing_indicator\":{\"type\":\"text\"}}");
+        assertThat(read.statusCode()).as(read.body()).isEqualTo(200);
+        assertThat(Harness.json(read).path("success").asBoolean()).isTrue();
+        assertThat(h.emulator.readReceipts(A)).anySatisfy(r -> assertThat(r.messageId()).isEqualTo(wamid));
+        // Meta's own refusal comes back as Meta gave it; B cannot mark on A's number at all
+        HttpResponse<String> unknown = h.post("/v23.0/" + A + "/messages", KEY_A,
+                "{\"messaging_product\":\"whatsapp\",\"status\":\"read\",\"message_id\":\"wamid.nope\"}");
+        assertThat(unknown.statusCode()).isEqualTo(400);
+        assertThat(Harness.json(unknown).path("error").path("code").asInt()).isEqualTo(131009);
+        HttpResponse<String> foreign = h.post("/v23.0/" + A + "/messages", KEY_B,
+                "{\"messaging_product\":\"whatsapp\",\"status\":\"read\",\"message_id\":\"" + wamid + "\"}");
+        assertThat(foreign.statusCode()).isBetween(400, 499);
+    }
+
+    @Test
+    void templatesCreatedThroughSwitchboardCanBeSentOnceMetaApprovesThem() {
+        HttpResponse<String> created = h.post("/v23.0/waba-" + A + "/message_templates", KEY_A,
+                "{\"name\":\"order_ready\",\"language\":\"en_US\",\"category\":\"UTILITY\",\"components\":"
+                        + "[{\"type\":\"BODY\",\"text\":\"Your order {{1}} is ready\",\"example\":{\"body_text\":[[\"42\"]]}}]}");
+        assertThat(created.statusCode()).as(created.body()).isEqualTo(200);
+        String send = "{\"messaging_product\":\"whatsapp\",\"to\":\"15550002222\",\"type\":\"template\",\"template\":"
+                + "{\"name\":\"order_ready\",\"language\":{\"code\":\"en_US\"},\"components\":[{\"type\":\"body\","
+                + "\"parameters\":[{\"type\":\"text\",\"text\":\"42\"}]}]}}";
+        // the catalogue refreshes after the create: the send is validated against the new template
+        Harness.await("the new template is in the catalogue", java.time.Duration.ofSeconds(30),
+                () -> h.post("/v23.0/" + A + "/messages", KEY_A, send).statusCode() == 200);
+        HttpResponse<String> listed = h.get("/v23.0/waba-" + A + "/message_templates?name=order_ready", KEY_A);
+        assertThat(Harness.json(listed).path("data").findValuesAsText("name")).contains("order_ready");
+        assertUnsupported(h.get("/v23.0/waba-" + A + "/message_templates", KEY_B), "waba-" + A);
+        HttpResponse<String> deleted = delete("/v23.0/waba-" + A + "/message_templates?name=order_ready", KEY_A);
+        assertThat(deleted.statusCode()).as(deleted.body()).isEqualTo(200);
+    }
+
+    @Test
+    void businessProfileAndRegistrationPassThrough() {
+        HttpResponse<String> set = h.post("/v23.0/" + A + "/whatsapp_business_profile", KEY_A,
+                "{\"messaging_product\":\"whatsapp\",\"about\":\"Fresh bread daily\"}");
+        assertThat(set.statusCode()).as(set.body()).isEqualTo(200);
+        JsonNode profile = Harness.json(h.get("/v23.0/" + A + "/whatsapp_business_profile?fields=about", KEY_A));
+        assertThat(profile.path("data").path(0).path("about").asText()).isEqualTo("Fresh bread daily");
+        assertThat(h.post("/v23.0/" + A + "/register", KEY_A, "{\"messaging_product\":\"whatsapp\",\"pin\":\"123456\"}")
+                .statusCode()).isEqualTo(200);
+        assertUnsupported(h.post("/v23.0/" + A + "/whatsapp_business_profile", KEY_B, "{\"about\":\"mine now\"}"), A);
+        assertUnsupported(h.post("/v23.0/" + A + "/deregister", KEY_B, "{}"), A);
+    }
+
+    @Test
     void numberReadsPassThroughForTheOwnerOnly() {
         HttpResponse<String> own = h.get("/v23.0/" + A + "?fields=throughput,quality_rating", KEY_A);
         assertThat(own.statusCode()).as(own.body()).isEqualTo(200);
         assertThat(Harness.json(own).path("throughput").path("level").asText()).isNotBlank();
         assertUnsupported(h.get("/v23.0/" + B + "?fields=throughput", KEY_A), B);
         assertUnsupported(h.get("/v23.0/waba-" + B + "/phone_numbers", KEY_A), "waba-" + B);
+        JsonNode numbers = Harness.json(h.get("/v23.0/waba-" + A + "/phone_numbers", KEY_A));
+        assertThat(numbers.path("data").findValuesAsText("id")).containsExactly(A);
     }
 
     @Test

@@ -184,6 +184,15 @@ public final class SendValidator {
 
     private static void contacts(JsonNode body) {
         JsonNode c = required(body, "contacts", "contacts");
+        if (c.isTextual()) {
+            // Graph decodes a parameter given as a JSON-encoded string, and whatsapp-api-js (one of
+            // the most used clients) sends contacts that way; an unreadable string stays invalid
+            try {
+                c = com.fasterxml.jackson.databind.json.JsonMapper.builder().build().readTree(c.asText());
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                throw GraphError.invalidValue("Param contacts must be a non-empty array.");
+            }
+        }
         if (!c.isArray() || c.isEmpty()) {
             throw GraphError.invalidValue("Param contacts must be a non-empty array.");
         }

@@ -42,7 +42,8 @@ public final class Node implements AutoCloseable {
         SwitchboardConfig.Upstream up = config.upstream();
         SwitchboardConfig withEmulator = new SwitchboardConfig(config.http(), config.database(), config.security(),
                 new SwitchboardConfig.Upstream(emulator.baseUrl(), up.apiVersion(), up.requestTimeout(), up.connectTimeout()),
-                config.sending(), config.webhooks(), config.emulator(), config.bootstrap(), config.delivery(), config.archive());
+                config.sending(), config.webhooks(), config.emulator(), config.bootstrap(), config.delivery(), config.archive(),
+                config.audiences());
         Switchboard sb;
         try {
             sb = Switchboard.start(withEmulator);

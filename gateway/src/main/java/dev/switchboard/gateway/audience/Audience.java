@@ -58,6 +58,20 @@ public final class Audience {
         return null;
     }
 
+    /** Whether {@code userId} (E.164 digits) has an opt-out from {@code tenantId} in force at {@code now}. */
+    public boolean optedOut(String tenantId, String userId, long now) {
+        List<Suppression> list = byUser.get(key(tenantId, userId));
+        if (list == null) {
+            return false;
+        }
+        for (Suppression s : list) {
+            if (Suppression.OPT_OUT.equals(s.kind()) && s.activeAt(now)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     public Keywords keywords(String tenantId) {
         return keywords.getOrDefault(tenantId, Keywords.defaults());
     }

@@ -24,12 +24,19 @@ public record SwitchboardConfig(
         Emulator emulator,
         Bootstrap bootstrap,
         Delivery delivery,
-        Archive archive) {
+        Archive archive,
+        Audiences audiences) {
 
-    /** The sections every deployment sets; delivery and archive take their defaults. */
+    /** The sections every deployment sets; delivery, archive and audiences take their defaults. */
     public SwitchboardConfig(Http http, Database database, Security security, Upstream upstream, Sending sending,
                              Webhooks webhooks, Emulator emulator, Bootstrap bootstrap) {
-        this(http, database, security, upstream, sending, webhooks, emulator, bootstrap, null, null);
+        this(http, database, security, upstream, sending, webhooks, emulator, bootstrap, null, null, null);
+    }
+
+    /** Every section but audiences, which takes its defaults. */
+    public SwitchboardConfig(Http http, Database database, Security security, Upstream upstream, Sending sending,
+                             Webhooks webhooks, Emulator emulator, Bootstrap bootstrap, Delivery delivery, Archive archive) {
+        this(http, database, security, upstream, sending, webhooks, emulator, bootstrap, delivery, archive, null);
     }
 
     public SwitchboardConfig {
@@ -43,10 +50,16 @@ public record SwitchboardConfig(
         bootstrap = bootstrap == null ? Bootstrap.empty() : bootstrap;
         delivery = delivery == null ? Delivery.defaults() : delivery;
         archive = archive == null ? Archive.defaults() : archive;
+        audiences = audiences == null ? Audiences.defaults() : audiences;
     }
 
     public static SwitchboardConfig defaults() {
-        return new SwitchboardConfig(null, null, null, null, null, null, null, null, null, null);
+        return new SwitchboardConfig(null, null, null, null, null, null, null, null, null, null, null);
+    }
+
+    /** This configuration with another audiences section. */
+    public SwitchboardConfig withAudiences(Audiences a) {
+        return new SwitchboardConfig(http, database, security, upstream, sending, webhooks, emulator, bootstrap, delivery, archive, a);
     }
 
     /** The public HTTP listener. */
@@ -273,6 +286,26 @@ public record SwitchboardConfig(
 
         public static Archive defaults() {
             return new Archive(null, null, null, null, null, 0);
+        }
+    }
+
+    /**
+     * Contact uploads to audiences ({@code POST /v1/audiences/{id}/contacts}). One upload reads at
+     * most {@code maxRows} data rows (default 2,000,000) and {@code maxBytes} of body (default
+     * 100 MiB; the listener's largest body, {@code http.maxMediaBytes} + 64 KiB, bounds it too);
+     * the rest is refused with 413 and what was read before stays imported. Contacts are written
+     * {@code batchRows} per transaction (default 5,000; on SQLite the shared writer's time budget
+     * may ask for fewer, so sends never wait long behind an import).
+     */
+    public record Audiences(long maxRows, long maxBytes, int batchRows) {
+        public Audiences {
+            maxRows = maxRows <= 0 ? 2_000_000 : maxRows;
+            maxBytes = maxBytes <= 0 ? 100L * 1024 * 1024 : maxBytes;
+            batchRows = batchRows <= 0 ? 5_000 : batchRows;
+        }
+
+        public static Audiences defaults() {
+            return new Audiences(0, 0, 0);
         }
     }
 

@@ -126,7 +126,7 @@ public final class TestNodes {
     /** {@code c} with another HTTP section. */
     public static SwitchboardConfig withHttp(SwitchboardConfig c, SwitchboardConfig.Http http) {
         return new SwitchboardConfig(http, c.database(), c.security(), c.upstream(), c.sending(), c.webhooks(), c.emulator(),
-                c.bootstrap(), c.delivery(), c.archive());
+                c.bootstrap(), c.delivery(), c.archive(), c.audiences());
     }
 
     public static SwitchboardConfig config(SwitchboardConfig.Database database, Path dir) {

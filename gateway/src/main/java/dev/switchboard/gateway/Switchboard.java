@@ -156,6 +156,7 @@ public final class Switchboard implements AutoCloseable {
                 new Mount("/", ops),
                 new Mount("/", new dev.switchboard.gateway.api.OpenApiDoc()),
                 new Mount("/v1/audience", new AudienceApi(tenancy, audience, sendWriter, io, clock)),
+                new Mount("/v1/audiences", dev.switchboard.gateway.audiences.AudiencesApi.of(db, sendWriter, audience, config.audiences(), tenancy, io, clock)),
                 new Mount("/v1", new NativeApi(tenancy, intake, outbound, messages, sendWriter, io, maxBody * NATIVE_BODY_FACTOR, clock)),
                 new Mount("/admin", new AdminApi(tenancy, appSecrets, outbound, io, config.security().adminToken())),
                 new Mount("/v1", new TenantDeliveryApi(tenancy, delivery, io)),

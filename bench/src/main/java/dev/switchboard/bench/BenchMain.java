@@ -29,6 +29,10 @@ public final class BenchMain {
               crash           same processes, webhooks on; the gateway is kill -9ed --kills 20 times at random moments
                               of a --messages 20000 flood (--concurrency 32, --min-gap-ms 1500 --max-gap-ms 5000 between
                               kills) and restarted on its database: lost, sent-twice and duplicate counts; --db as above
+              audience-import gateway (and idle emulator) as child processes; one upload of a generated --rows 1000000
+                              row CSV to /v1/audiences/{id}/contacts: import time, gateway CPU, gateway heap (peak used
+                              from its GC log, most live after GC, sampled), peak RSS, counts checked; --db as above,
+                              --gateway-jvm-opts "-Xmx256m", --request-timeout PT5M (the gateway's http.requestTimeout)
               backlog-heap    in-process: heap held by a paused backlog (--messages 1000000 --db ...)
               emulator        the emulator alone under load (--seconds --clients --numbers)
               webhook-ingest  in-process: webhook ack and apply throughput
@@ -48,6 +52,7 @@ public final class BenchMain {
             case "crash" -> Crash.main(rest);
             case "latency-shaping" -> FlashSale.main(withDefaults(rest, "--latency-ms", "150", "--jitter-ms", "250", "--warm-messages", "20000"));
             case "inbound-mix" -> FlashSale.main(withDefaults(rest, "--inbound-share", "0.3", "--warm-messages", "20000"));
+            case "audience-import" -> AudienceImport.main(rest);
             case "backlog-heap" -> BacklogHeap.main(rest);
             case "emulator" -> dev.switchboard.bench.emulator.EmulatorLoad.main(rest);
             case "webhook-ingest" -> dev.switchboard.bench.webhooks.WebhookIngestBench.main(rest);

@@ -56,9 +56,13 @@ final class Configs {
      * The gateway: its own emulator off, upstream the standalone emulator, the same app secret
      * for webhook signatures, a fresh database, tenants whose ingress limit stays out of the way.
      */
-    static ObjectNode gateway(int port, int emulatorPort, String appSecret, GatewayDb db, Path dir, List<Stack.Tenant> tenants) {
+    static ObjectNode gateway(int port, int emulatorPort, String appSecret, GatewayDb db, Path dir, List<Stack.Tenant> tenants,
+                              String requestTimeout) {
         ObjectNode root = JSON.createObjectNode();
-        root.putObject("http").put("host", "127.0.0.1").put("port", port);
+        ObjectNode http = root.putObject("http").put("host", "127.0.0.1").put("port", port);
+        if (requestTimeout != null) {
+            http.put("requestTimeout", requestTimeout);
+        }
         ObjectNode database = root.putObject("database").put("url", db.url());
         if (db.user() != null) {
             database.put("user", db.user()).put("password", db.password());

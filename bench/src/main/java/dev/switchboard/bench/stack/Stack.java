@@ -52,7 +52,9 @@ public final class Stack implements AutoCloseable {
 
     /** What the command line chooses: database, emulator latency, extra gateway JVM flags. */
     /** {@code hangShare}: the share of sends the emulator holds for 30 s and then fails (a hung request). */
-    public record Options(String db, long latencyMs, long jitterMs, List<String> gatewayJvmOpts, Path gatewayJar, double hangShare) {
+    /** {@code requestTimeout}: the gateway's {@code http.requestTimeout} (ISO-8601, e.g. PT5M), or null for its default. */
+    public record Options(String db, long latencyMs, long jitterMs, List<String> gatewayJvmOpts, Path gatewayJar, double hangShare,
+                          String requestTimeout) {
         public static Options from(Map<String, String> a) {
             String opts = a.getOrDefault("gateway-jvm-opts", "").trim();
             double hang = Double.parseDouble(a.getOrDefault("hang-share", "0"));
@@ -61,7 +63,7 @@ public final class Stack implements AutoCloseable {
             }
             return new Options(a.getOrDefault("db", "sqlite"), Long.parseLong(a.getOrDefault("latency-ms", "0")),
                     Long.parseLong(a.getOrDefault("jitter-ms", "0")), opts.isEmpty() ? List.of() : List.of(opts.split("\\s+")),
-                    a.containsKey("gateway-jar") ? Path.of(a.get("gateway-jar")) : null, hang);
+                    a.containsKey("gateway-jar") ? Path.of(a.get("gateway-jar")) : null, hang, a.get("request-timeout"));
         }
     }
 
@@ -117,7 +119,7 @@ public final class Stack implements AutoCloseable {
                     Configs.emulator(emulatorPort, gatewayPort, APP_SECRET, o.latencyMs(), o.jitterMs(), o.hangShare(), tenants, templates));
             Path gwConfig = dir.resolve("gateway.json");
             JSON.writerWithDefaultPrettyPrinter().writeValue(gwConfig.toFile(),
-                    Configs.gateway(gatewayPort, emulatorPort, APP_SECRET, db, dir, tenants));
+                    Configs.gateway(gatewayPort, emulatorPort, APP_SECRET, db, dir, tenants, o.requestTimeout()));
 
             emu = ProcessNode.startJava("emulator", List.of("-cp", absoluteClassPath(),
                     "dev.switchboard.emulator.EmulatorMain", "--config", emuConfig.toString()), dir, dir.resolve("emulator.log"));
@@ -218,6 +220,11 @@ public final class Stack implements AutoCloseable {
 
     public GatewayDb db() {
         return db;
+    }
+
+    /** The gateway's base URL ({@code http://127.0.0.1:<port>}). */
+    public String gatewayBase() {
+        return gatewayBase;
     }
 
     public String emulatorBase() {

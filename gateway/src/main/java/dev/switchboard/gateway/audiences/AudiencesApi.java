@@ -109,7 +109,7 @@ public final class AudiencesApi implements HttpService {
     }
 
     private void list(Tenant t, ServerRequest req, ServerResponse res) {
-        int limit = limit(req, 100);
+        int limit = limit(req, 1000);
         List<AudienceInfo> page = audiences.list(t.id(), HttpIo.query(req, "after").orElse(null), limit);
         ObjectNode root = io.json().createObjectNode();
         ArrayNode data = root.putArray("data");

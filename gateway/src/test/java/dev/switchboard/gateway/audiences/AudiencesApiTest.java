@@ -253,7 +253,9 @@ class AudiencesApiTest {
         AudiencesTestKit.assertProblem(http().get("/v1/audiences/" + id + "/contacts", KEY_B), 404, "not_found");
         AudiencesTestKit.assertProblem(uploads().csv(id, KEY_B, "phone\n9876543211\n", null).resp(), 404, "not_found");
         AudiencesTestKit.assertProblem(http().delete("/v1/audiences/" + id, KEY_B), 404, "not_found");
-        for (JsonNode a : http().get("/v1/audiences?limit=1000", KEY_B).json().path("data")) {
+        Resp listed = http().get("/v1/audiences?limit=1000", KEY_B);
+        assertThat(listed.status()).as("%s", listed).isEqualTo(200);
+        for (JsonNode a : listed.json().path("data")) {
             assertThat(a.path("id").asText()).isNotEqualTo(id);
         }
         assertThat(AudiencesTestKit.get(http(), KEY_A, id).path("contacts").asLong()).isEqualTo(1);
@@ -267,10 +269,19 @@ class AudiencesApiTest {
         uploads().csv(keep, KEY_B, "phone\n9876543210\n9876543211\n", null).expect(200);
         uploads().csv(drop, KEY_B, "phone\n9876543212\n9876543213\n9876543214\n", null).expect(200);
         Map<String, Long> counts = new java.util.HashMap<>();
-        for (JsonNode a : http().get("/v1/audiences", KEY_B).json().path("data")) {
+        Resp listed = http().get("/v1/audiences", KEY_B);
+        assertThat(listed.status()).as("%s", listed).isEqualTo(200);
+        assertThat(listed.json().path("data").size()).isGreaterThanOrEqualTo(2);
+        for (JsonNode a : listed.json().path("data")) {
             counts.put(a.path("id").asText(), a.path("contacts").asLong());
         }
         assertThat(counts).containsEntry(keep, 2L).containsEntry(drop, 3L);
+        JsonNode first = http().get("/v1/audiences?limit=1", KEY_B).json();
+        String after = first.path("paging").path("after").asText();
+        assertThat(after).isEqualTo(first.path("data").get(0).path("id").asText());
+        JsonNode second = http().get("/v1/audiences?limit=1&after=" + after, KEY_B).json();
+        assertThat(second.path("data").get(0).path("id").asText()).isGreaterThan(after);
+        AudiencesTestKit.assertProblem(http().get("/v1/audiences?limit=0", KEY_B), 400, "invalid_parameter");
 
         Resp deleted = http().delete("/v1/audiences/" + drop, KEY_B);
         assertThat(deleted.status()).as("%s", deleted).isEqualTo(204);

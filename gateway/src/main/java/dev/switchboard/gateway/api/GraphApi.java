@@ -1,5 +1,6 @@
 package dev.switchboard.gateway.api;
 
+import dev.switchboard.gateway.ops.RequestDeadlines;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.gateway.graph.GraphUpstream;
@@ -171,7 +172,7 @@ public final class GraphApi implements HttpService {
                 || req.headers().contains(HeaderNames.TRANSFER_ENCODING));
         GraphUpstream.Answer a = upstream.call(method, version, path, query(req), tenancy.accessToken(c),
                 req.headers().contentType().map(t -> t.text()).orElse(null),
-                hasBody ? () -> req.content().inputStream() : null, req.headers().contentLength().orElse(-1L));
+                hasBody ? () -> RequestDeadlines.metered(req, req.content().inputStream()) : null, req.headers().contentLength().orElse(-1L));
         stream(res, a);
         return a.status();
     }
@@ -192,7 +193,7 @@ public final class GraphApi implements HttpService {
         }
         GraphUpstream.Answer a = upstream.call("POST", version, number.phoneNumberId() + "/media", query(req),
                 tenancy.accessToken(number), req.headers().contentType().map(t -> t.text()).orElse(null),
-                () -> req.content().inputStream(), req.headers().contentLength().orElse(-1L));
+                () -> RequestDeadlines.metered(req, req.content().inputStream()), req.headers().contentLength().orElse(-1L));
         byte[] body = readAll(a);
         if (a.status() / 100 == 2) {
             JsonNode id = io.json().readTree(body).path("id");

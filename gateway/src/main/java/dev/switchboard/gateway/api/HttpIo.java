@@ -1,5 +1,6 @@
 package dev.switchboard.gateway.api;
 
+import dev.switchboard.gateway.ops.RequestDeadlines;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -36,7 +37,7 @@ public final class HttpIo {
         if (req.headers().contentLength().orElse(0) > max) {
             throw Rejection.tooLarge(max);
         }
-        try (InputStream in = req.content().inputStream()) {
+        try (InputStream in = RequestDeadlines.metered(req, req.content().inputStream())) {
             byte[] b = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, max + 1));
             if (b.length > max) {
                 throw Rejection.tooLarge(max);

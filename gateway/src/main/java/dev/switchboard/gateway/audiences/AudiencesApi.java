@@ -1,5 +1,6 @@
 package dev.switchboard.gateway.audiences;
 
+import dev.switchboard.gateway.ops.RequestDeadlines;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -142,7 +143,7 @@ public final class AudiencesApi implements HttpService {
         }
         HttpMediaType type = req.headers().contentType().orElse(null);
         String subtype = type == null ? "" : type.subtype().toLowerCase(Locale.ROOT);
-        BoundedInput in = new BoundedInput(req.content().inputStream(), maxBytes);
+        BoundedInput in = new BoundedInput(RequestDeadlines.metered(req, req.content().inputStream()), maxBytes);
         ImportReport report;
         try {
             if (subtype.equals("csv") || subtype.equals("plain")) {

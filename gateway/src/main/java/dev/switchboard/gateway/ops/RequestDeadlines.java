@@ -8,7 +8,10 @@ import io.helidon.webserver.http.RoutingRequest;
 import io.helidon.webserver.http.RoutingResponse;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.helidon.webserver.http.ServerRequest;
+import java.io.FilterInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.SocketAddress;
 import java.net.SocketOption;
 import java.nio.channels.SocketChannel;
@@ -34,7 +37,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       {@code 2 × timeout} (this is also how long an idle keep-alive connection stays open);</li>
  *   <li>once headers are in, a request that carries a body must be answered within
  *       {@code timeout}; one without a body (a GET, a DELETE) has no deadline, so long queries
- *       and streamed exports are never cut.</li>
+ *       and streamed exports are never cut;</li>
+ *   <li>a handler that streams a large body (a CSV import, a media upload) reads it through
+ *       {@link #metered}: every {@value #PROGRESS_BYTES} bytes that arrive push the deadline to
+ *       {@code timeout} from then. A real upload, however large, keeps going while it moves at
+ *       least that much per timeout (about 1 KiB/s at the default 30 s, the floor Apache's
+ *       mod_reqtimeout also uses); a trickle does not.</li>
  * </ul>
  * A watchdog closes overdue sockets; the connection's reader then fails and Helidon drops it.
  * The socket is found again from the filter by its remote address, which is unique per open
@@ -43,6 +51,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class RequestDeadlines implements Filter, AutoCloseable {
     private static final long NEVER = Long.MAX_VALUE;
+    /** Bytes of body that buy a streamed request another {@code timeout}. */
+    static final int PROGRESS_BYTES = 32 * 1024;
 
     private final long timeoutNanos;
     private final Map<SocketAddress, Watched> open = new ConcurrentHashMap<>();
@@ -87,6 +97,8 @@ public final class RequestDeadlines implements Filter, AutoCloseable {
             return;
         }
         w.active.incrementAndGet();
+        req.context().register(this);
+        req.context().register(w);
         boolean hasBody = req.headers().contains(HeaderNames.TRANSFER_ENCODING)
                 || req.headers().contentLength().orElse(0L) > 0;
         w.deadline = hasBody ? System.nanoTime() + timeoutNanos : NEVER;
@@ -97,6 +109,46 @@ public final class RequestDeadlines implements Filter, AutoCloseable {
                 w.deadline = System.nanoTime() + 2 * timeoutNanos;
             }
         }
+    }
+
+    /**
+     * {@code in}, read from {@code req}'s body, with every {@value #PROGRESS_BYTES} bytes read
+     * extending the request's deadline by the timeout (see the class comment). Outside a watched
+     * request (no listener deadline) it is {@code in} itself.
+     */
+    public static InputStream metered(ServerRequest req, InputStream in) {
+        Optional<RequestDeadlines> self = req.context().get(RequestDeadlines.class);
+        Optional<Watched> w = req.context().get(Watched.class);
+        if (self.isEmpty() || w.isEmpty()) {
+            return in;
+        }
+        long timeout = self.get().timeoutNanos;
+        Watched watched = w.get();
+        return new FilterInputStream(in) {
+            private long sinceExtension;
+
+            @Override
+            public int read() throws IOException {
+                int b = super.read();
+                progress(b < 0 ? 0 : 1);
+                return b;
+            }
+
+            @Override
+            public int read(byte[] buf, int off, int len) throws IOException {
+                int n = super.read(buf, off, len);
+                progress(Math.max(n, 0));
+                return n;
+            }
+
+            private void progress(int n) {
+                sinceExtension += n;
+                if (sinceExtension >= PROGRESS_BYTES) {
+                    sinceExtension = 0;
+                    watched.deadline = System.nanoTime() + timeout;
+                }
+            }
+        };
     }
 
     private void sweep() {

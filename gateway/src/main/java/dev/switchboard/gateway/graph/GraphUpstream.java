@@ -75,8 +75,9 @@ public final class GraphUpstream implements AutoCloseable {
 
     private Answer fetch(String method, URI uri, String token, String contentType, Supplier<InputStream> body, long length)
             throws IOException {
-        HttpRequest.BodyPublisher publisher = body == null ? HttpRequest.BodyPublishers.noBody()
-                : length >= 0 ? HttpRequest.BodyPublishers.fromPublisher(HttpRequest.BodyPublishers.ofInputStream(body), length)
+        // the JDK refuses a declared length of 0 (a fuzzed empty upload once made that a 500)
+        HttpRequest.BodyPublisher publisher = body == null || length == 0 ? HttpRequest.BodyPublishers.noBody()
+                : length > 0 ? HttpRequest.BodyPublishers.fromPublisher(HttpRequest.BodyPublishers.ofInputStream(body), length)
                 : HttpRequest.BodyPublishers.ofInputStream(body);
         HttpRequest.Builder b = HttpRequest.newBuilder(uri)
                 .timeout(timeout)

@@ -20,7 +20,7 @@ class DeliveryConfigTest {
         assertThat(d.retryCap()).isEqualTo(Duration.ofMinutes(10));
         assertThat(d.horizon()).isEqualTo(Duration.ofHours(24));
         assertThat(d.requestTimeout()).isEqualTo(Duration.ofSeconds(10));
-        assertThat(d.maxInFlight()).isEqualTo(4);
+        assertThat(d.maxInFlight()).isEqualTo(16);
         assertThat(d.maxBatch()).isEqualTo(100);
         assertThat(d.breakerFailureThreshold()).isEqualTo(5);
         assertThat(d.breakerOpenFor()).isEqualTo(Duration.ofSeconds(30));

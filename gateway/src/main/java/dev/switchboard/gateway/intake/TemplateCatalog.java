@@ -29,6 +29,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A WABA whose templates were never synced is validated by Meta alone: refusing a send
  * because our copy is missing would be worse than letting Meta answer.
+ *
+ * <p>Statuses arrive two ways: a sync's snapshot and {@code message_template_status_update}
+ * webhooks. A sync reads Meta's list at one moment and writes it a little later, so a webhook that
+ * lands in between is newer than the snapshot: the sync keeps the webhook's status then (seen on
+ * a busy box: a sync started by a channel change put a just-paused template back to APPROVED).
  */
 public final class TemplateCatalog {
     private static final Logger LOG = LoggerFactory.getLogger(TemplateCatalog.class);
@@ -41,6 +46,11 @@ public final class TemplateCatalog {
     private final Set<String> syncedWabas = ConcurrentHashMap.newKeySet();
     /** "waba|name" → PAUSED or DISABLED when any translation is: what the send path holds or fails. */
     private final Map<String, String> notSendable = new ConcurrentHashMap<>();
+    /** Webhook status changes in order, and the latest per "waba\0name\0language" (or "…\0*" for every language). */
+    private final java.util.concurrent.atomic.AtomicLong statusChanges = new java.util.concurrent.atomic.AtomicLong();
+    private final Map<String, WebhookStatus> webhookStatuses = new ConcurrentHashMap<>();
+
+    private record WebhookStatus(long seq, String status) {}
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
     private final String baseUrl;
     private final String version;
@@ -71,6 +81,8 @@ public final class TemplateCatalog {
      * language, every translation of the name takes it.
      */
     public void updateStatus(String wabaId, String name, String language, String status) {
+        webhookStatuses.put(key(wabaId, name, language == null ? "*" : language),
+                new WebhookStatus(statusChanges.incrementAndGet(), status));
         for (Map.Entry<String, TemplateInfo> e : templates.entrySet()) {
             TemplateInfo t = e.getValue();
             if (e.getKey().startsWith(wabaId + "\u0000") && t.name().equals(name) && (language == null || t.language().equals(language))) {
@@ -120,6 +132,7 @@ public final class TemplateCatalog {
     }
 
     public void sync(Channel c) {
+        long snapshotAfter = statusChanges.get();
         String token = tenancy.accessToken(c);
         String after = null;
         int count = 0;
@@ -135,8 +148,11 @@ public final class TemplateCatalog {
                 }
                 JsonNode root = json.readTree(res.body());
                 for (JsonNode t : root.path("data")) {
-                    TemplateInfo info = new TemplateInfo(t.path("name").asText(), t.path("language").asText(),
-                            t.path("category").asText("UTILITY"), t.path("status").asText("APPROVED"), bodyParameters(t));
+                    String name = t.path("name").asText();
+                    String language = t.path("language").asText();
+                    TemplateInfo info = new TemplateInfo(name, language, t.path("category").asText("UTILITY"),
+                            newerWebhookStatus(c.wabaId(), name, language, snapshotAfter).orElse(t.path("status").asText("APPROVED")),
+                            bodyParameters(t));
                     templates.put(key(c.wabaId(), info.name(), info.language()), info);
                     reindex(c.wabaId(), info.name());
                     persist(c, info);
@@ -150,6 +166,14 @@ public final class TemplateCatalog {
         } catch (Exception e) {
             LOG.warn("template sync for WABA {} failed: {}", c.wabaId(), e.toString());
         }
+    }
+
+    /** The status a webhook set after the snapshot was begun, if one did: it is newer than the snapshot. */
+    private Optional<String> newerWebhookStatus(String wabaId, String name, String language, long snapshotAfter) {
+        WebhookStatus exact = webhookStatuses.get(key(wabaId, name, language));
+        WebhookStatus any = webhookStatuses.get(key(wabaId, name, "*"));
+        WebhookStatus latest = exact == null ? any : any == null ? exact : exact.seq() > any.seq() ? exact : any;
+        return latest != null && latest.seq() > snapshotAfter ? Optional.of(latest.status()) : Optional.empty();
     }
 
     private void persist(Channel c, TemplateInfo t) {

@@ -14,6 +14,7 @@ CREATE TABLE campaigns (
     lane            VARCHAR(8)   NOT NULL,
     start_at        BIGINT,
     state           VARCHAR(12)  NOT NULL,   -- draft, scheduled, running, paused, completed, cancelled
+    state_reason    TEXT,                    -- why it was paused automatically; NULL otherwise
     targeted        BIGINT       NOT NULL,   -- the audience's contacts when it started
     expanded        BIGINT       NOT NULL,   -- contacts read so far (messages + skips)
     cursor_phone    VARCHAR(16),             -- last contact expanded (keyset cursor); NULL: none yet

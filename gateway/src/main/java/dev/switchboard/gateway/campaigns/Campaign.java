@@ -8,7 +8,7 @@ import java.util.Map;
  * (channel or pool), its lifecycle state and how far its expansion got.
  */
 public record Campaign(String id, String tenantId, String name, String templateName, String templateLanguage, String audienceId,
-                       List<Param> parameters, String channelId, List<String> channelPool, String lane, Long startAt, State state,
+                       List<Param> parameters, String channelId, List<String> channelPool, String lane, Long startAt, State state, String stateReason,
                        long targeted, long expanded, String cursorPhone, boolean exhausted, long createdAt, long updatedAt) {
 
     /** draft → scheduled → running ⇄ paused → completed / cancelled. */
@@ -38,6 +38,6 @@ public record Campaign(String id, String tenantId, String name, String templateN
 
     Campaign with(State s, long now) {
         return new Campaign(id, tenantId, name, templateName, templateLanguage, audienceId, parameters, channelId, channelPool, lane,
-                startAt, s, targeted, expanded, cursorPhone, exhausted, createdAt, now);
+                startAt, s, null, targeted, expanded, cursorPhone, exhausted, createdAt, now);
     }
 }

@@ -25,7 +25,7 @@ import java.util.function.IntConsumer;
  */
 final class CampaignStore {
     private static final String COLUMNS = "id, tenant_id, name, template_name, template_lang, audience_id, parameters, channel_id,"
-            + " channel_pool, lane, start_at, state, targeted, expanded, cursor_phone, exhausted, created_at, updated_at";
+            + " channel_pool, lane, start_at, state, state_reason, targeted, expanded, cursor_phone, exhausted, created_at, updated_at";
     private static final TypeReference<List<Campaign.Param>> PARAMS = new TypeReference<>() {};
     private static final TypeReference<List<String>> STRINGS = new TypeReference<>() {};
 
@@ -45,10 +45,10 @@ final class CampaignStore {
 
     WriteOp insert(Campaign c) {
         return b -> {
-            PreparedStatement ps = b.batch("INSERT INTO campaigns (" + COLUMNS + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+            PreparedStatement ps = b.batch("INSERT INTO campaigns (" + COLUMNS + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
             Jdbc.bind(ps, c.id(), c.tenantId(), c.name(), c.templateName(), c.templateLanguage(), c.audienceId(),
                     write(c.parameters()), c.channelId(), c.channelPool() == null ? null : write(c.channelPool()), c.lane(),
-                    c.startAt(), c.state().wire(), c.targeted(), c.expanded(), c.cursorPhone(), c.exhausted() ? 1 : 0,
+                    c.startAt(), c.state().wire(), c.stateReason(), c.targeted(), c.expanded(), c.cursorPhone(), c.exhausted() ? 1 : 0,
                     c.createdAt(), c.updatedAt());
             ps.addBatch();
         };
@@ -71,17 +71,19 @@ final class CampaignStore {
 
     /**
      * A guarded transition: the row moves to {@code to} only from one of {@code from};
-     * {@code moved} hears whether it did. {@code targeted} (when not null) is set with it.
+     * {@code moved} hears whether it did. {@code targeted} (when not null) is set with it, and the
+     * state's reason is set to {@code reason} (null clears it).
      */
-    WriteOp transition(String id, Set<Campaign.State> from, Campaign.State to, Long targeted, long now, IntConsumer moved) {
+    WriteOp transition(String id, Set<Campaign.State> from, Campaign.State to, Long targeted, String reason, long now,
+                       IntConsumer moved) {
         StringBuilder in = new StringBuilder();
         for (Campaign.State s : from) {
             in.append(in.isEmpty() ? "'" : ",'").append(s.wire()).append('\'');
         }
         return b -> {
-            PreparedStatement ps = b.batch("UPDATE campaigns SET state=?, targeted=COALESCE(?, targeted), updated_at=? WHERE id=?"
+            PreparedStatement ps = b.batch("UPDATE campaigns SET state=?, state_reason=?, targeted=COALESCE(?, targeted), updated_at=? WHERE id=?"
                     + " AND state IN (" + in + ")", moved);
-            Jdbc.bind(ps, to.wire(), targeted, now, id);
+            Jdbc.bind(ps, to.wire(), reason, targeted, now, id);
             ps.addBatch();
         };
     }
@@ -142,7 +144,8 @@ final class CampaignStore {
         return new Campaign(rs.getString("id"), rs.getString("tenant_id"), rs.getString("name"), rs.getString("template_name"),
                 rs.getString("template_lang"), rs.getString("audience_id"), read(rs.getString("parameters"), PARAMS),
                 rs.getString("channel_id"), pool == null ? null : read(pool, STRINGS), rs.getString("lane"),
-                Jdbc.longOrNull(rs, "start_at"), Campaign.State.parse(rs.getString("state")), rs.getLong("targeted"),
+                Jdbc.longOrNull(rs, "start_at"), Campaign.State.parse(rs.getString("state")), rs.getString("state_reason"),
+                rs.getLong("targeted"),
                 rs.getLong("expanded"), rs.getString("cursor_phone"), rs.getInt("exhausted") != 0, rs.getLong("created_at"),
                 rs.getLong("updated_at"));
     }

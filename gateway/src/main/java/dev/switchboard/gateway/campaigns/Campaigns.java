@@ -99,7 +99,7 @@ public final class Campaigns {
         long now = clock.millis();
         Campaign c = new Campaign(String.format("cmp_%012x%012x", now, RANDOM.nextLong() & 0xffffffffffffL), tenantId, name,
                 template, language, audienceId, List.copyOf(params), channelId, pool == null ? null : List.copyOf(pool), lane, startAt,
-                Campaign.State.DRAFT, 0, 0, null, false, now, now);
+                Campaign.State.DRAFT, null, 0, 0, null, false, now, now);
         write(store.insert(c));
         return c;
     }
@@ -169,18 +169,34 @@ public final class Campaigns {
         AudienceInfo a = audiences.find(tenantId, c.audienceId())
                 .orElseThrow(() -> invalid("Audience " + c.audienceId() + " was deleted"));
         Campaign.State to = c.startAt() != null && c.startAt() > clock.millis() ? Campaign.State.SCHEDULED : Campaign.State.RUNNING;
-        return move(c, EnumSet.of(Campaign.State.DRAFT), to, a.contacts(), "start", () -> { });
+        return move(c, EnumSet.of(Campaign.State.DRAFT), to, a.contacts(), null, "start", () -> { });
     }
 
     Campaign pause(String tenantId, String id) {
-        Campaign c = existing(tenantId, id);
-        return move(c, EnumSet.of(Campaign.State.SCHEDULED, Campaign.State.RUNNING), Campaign.State.PAUSED, null, "pause",
+        return pause(existing(tenantId, id), null);
+    }
+
+    /**
+     * Pauses a running campaign that can no longer be sent as it is (the expander's call: its
+     * template was paused, disabled or changed); the reason is shown until it is resumed.
+     */
+    void autoPause(Campaign c, String reason) {
+        try {
+            pause(c, reason);
+        } catch (Rejection r) {
+            // moved meanwhile (paused or cancelled by the tenant): nothing to do
+        }
+    }
+
+    private Campaign pause(Campaign c, String reason) {
+        return move(c, EnumSet.of(Campaign.State.SCHEDULED, Campaign.State.RUNNING), Campaign.State.PAUSED, null, reason, "pause",
                 () -> holds.hold(c.id(), CampaignStore.ids(store.pendingMessages(c.id()))));
     }
 
     Campaign resume(String tenantId, String id) {
         Campaign c = existing(tenantId, id);
-        return move(c, EnumSet.of(Campaign.State.PAUSED), Campaign.State.RUNNING, null, "resume", () -> {
+        validate(c); // a campaign paused for its template resumes only once the template is sendable again
+        return move(c, EnumSet.of(Campaign.State.PAUSED), Campaign.State.RUNNING, null, null, "resume", () -> {
             holds.release(c.id());
             for (Channel ch : channels(c.tenantId(), c.channelId(), c.channelPool())) {
                 outbound.recheck(ch.phoneNumberId());
@@ -190,7 +206,7 @@ public final class Campaigns {
 
     Campaign cancel(String tenantId, String id) {
         Campaign c = existing(tenantId, id);
-        return move(c, CANCELLABLE, Campaign.State.CANCELLED, null, "cancel", () -> {
+        return move(c, CANCELLABLE, Campaign.State.CANCELLED, null, null, "cancel", () -> {
             cancelQueued(c);
             holds.release(c.id());
         });
@@ -199,22 +215,23 @@ public final class Campaigns {
     /** Marks the campaign completed if it still is running (the expander's call). */
     boolean complete(Campaign c) {
         boolean[] moved = new boolean[1];
-        write(store.transition(c.id(), EnumSet.of(Campaign.State.RUNNING), Campaign.State.COMPLETED, null, clock.millis(),
+        write(store.transition(c.id(), EnumSet.of(Campaign.State.RUNNING), Campaign.State.COMPLETED, null, null, clock.millis(),
                 n -> moved[0] = n > 0));
         return moved[0];
     }
 
     /** A scheduled campaign whose time came (the expander's call). */
     void due(Campaign c) {
-        write(store.transition(c.id(), EnumSet.of(Campaign.State.SCHEDULED), Campaign.State.RUNNING, null, clock.millis(), n -> { }));
+        write(store.transition(c.id(), EnumSet.of(Campaign.State.SCHEDULED), Campaign.State.RUNNING, null, null, clock.millis(), n -> { }));
     }
 
-    private Campaign move(Campaign c, Set<Campaign.State> from, Campaign.State to, Long targeted, String action, Runnable effect) {
+    private Campaign move(Campaign c, Set<Campaign.State> from, Campaign.State to, Long targeted, String reason, String action,
+                          Runnable effect) {
         ReentrantLock lock = lock(c.id());
         lock.lock();
         try {
             boolean[] moved = new boolean[1];
-            write(store.transition(c.id(), from, to, targeted, clock.millis(), n -> moved[0] = n > 0));
+            write(store.transition(c.id(), from, to, targeted, reason, clock.millis(), n -> moved[0] = n > 0));
             if (!moved[0]) {
                 throw illegal(store.find(c.tenantId(), c.id()).orElse(c), action);
             }

@@ -225,7 +225,8 @@ public final class CampaignsApi implements HttpService {
                 default -> { }
             }
         }
-        ObjectNode s = io.json().createObjectNode().put("id", c.id()).put("state", c.state().wire()).put("targeted", c.targeted())
+        ObjectNode s = io.json().createObjectNode().put("id", c.id()).put("state", c.state().wire())
+                .put("state_reason", c.stateReason()).put("targeted", c.targeted())
                 .put("expanded", c.expanded()).put("audience_exhausted", c.exhausted());
         ObjectNode sk = s.putObject("skipped");
         sk.put("total", skips.values().stream().mapToLong(Long::longValue).sum());
@@ -242,7 +243,8 @@ public final class CampaignsApi implements HttpService {
     }
 
     private ObjectNode view(Campaign c) {
-        ObjectNode n = io.json().createObjectNode().put("id", c.id()).put("name", c.name()).put("state", c.state().wire());
+        ObjectNode n = io.json().createObjectNode().put("id", c.id()).put("name", c.name()).put("state", c.state().wire())
+                .put("state_reason", c.stateReason());
         n.putObject("template").put("name", c.templateName()).put("language", c.templateLanguage());
         n.put("audience_id", c.audienceId());
         ArrayNode ps = n.putArray("parameters");

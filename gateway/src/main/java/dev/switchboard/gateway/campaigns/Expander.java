@@ -44,8 +44,13 @@ import org.slf4j.LoggerFactory;
  * <p><b>Crash safety.</b> After each chunk the cursor (last phone done) and the chunk's skips
  * are written in one transaction. After {@code kill -9} the chunk since the last cursor is
  * expanded again: its accepted messages replay their idempotency keys (nothing is created twice)
- * and its skips are keyed by (campaign, phone). An admission refusal (rate, queue cap, an
+ * and its skips are keyed by (campaign, phone). An admission refusal (the queue cap, an
  * overloaded writer) ends the chunk at the contact before it, which is retried on a later pass.
+ * Expansion goes through {@link Intake#acceptGenerated}: the queue cap applies, the tenant's
+ * ingress rate (which meters its API requests) does not.
+ *
+ * <p>A campaign whose template can no longer be sent as mapped (paused, disabled, recategorised
+ * into a different parameter count) or whose audience was deleted pauses itself with the reason.
  *
  * <p><b>Skips</b>, each recorded with its reason: {@code opted_out}, {@code suppressed} (a
  * suppression that blocks this template's category), {@code marketing_to_us} (Meta delivers no
@@ -107,7 +112,7 @@ final class Expander implements AutoCloseable {
                         campaigns.due(c);
                         busy = true;
                     } else if (c.state() == Campaign.State.RUNNING) {
-                        busy |= step(c);
+                        busy |= stepIsolated(c);
                     }
                 }
             } catch (RuntimeException e) {
@@ -127,8 +132,29 @@ final class Expander implements AutoCloseable {
         }
     }
 
+    /** One campaign's step; its failure is logged and does not hold back the others. */
+    private boolean stepIsolated(Campaign c) {
+        try {
+            return step(c);
+        } catch (RuntimeException e) {
+            if (running) {
+                LOG.warn("campaign {}: expansion step failed; retrying on the next pass", c.id(), e);
+            }
+            return false;
+        }
+    }
+
     /** One chunk of one campaign if it has room; true when it did something. */
     private boolean step(Campaign c) {
+        TemplateCatalog.TemplateInfo template;
+        try {
+            template = campaigns.validate(c);
+        } catch (Rejection r) {
+            // the template became unsendable, or the mapping no longer fits it: stop here and say why
+            LOG.info("campaign {} paused: {}", c.id(), r.getMessage());
+            campaigns.autoPause(c, r.getMessage());
+            return true;
+        }
         long pending = campaigns.store().pending(c.id());
         if (c.exhausted()) {
             return pending == 0 && campaigns.complete(c);
@@ -139,9 +165,9 @@ final class Expander implements AutoCloseable {
         Tenant tenant = tenancy.tenant(c.tenantId()).orElse(null);
         ContactCursor cursor = audiences.contacts(c.tenantId(), c.audienceId(), c.cursorPhone(), chunk).orElse(null);
         if (tenant == null || cursor == null) {
-            return false; // the audience was deleted: nothing more to read (cancel it to finish)
+            campaigns.autoPause(c, "its audience " + c.audienceId() + " was deleted");
+            return true;
         }
-        TemplateCatalog.TemplateInfo template = campaigns.validate(c);
         boolean marketing = "MARKETING".equals(template == null ? null : template.category());
         List<Contact> contacts = new ArrayList<>(chunk);
         while (contacts.size() < chunk && cursor.hasNext()) {
@@ -150,6 +176,7 @@ final class Expander implements AutoCloseable {
         List<CampaignStore.Skip> skips = new ArrayList<>();
         int done = 0;
         boolean stopped = false;
+        String[] stop = new String[1];
         ReentrantLock lock = campaigns.lock(c.id());
         for (int from = 0; from < contacts.size() && !stopped; from += SLICE) {
             List<Contact> slice = contacts.subList(from, Math.min(contacts.size(), from + SLICE));
@@ -159,7 +186,7 @@ final class Expander implements AutoCloseable {
                 if (now == null || now.state() != Campaign.State.RUNNING) {
                     break; // paused or cancelled: what is done so far is kept below
                 }
-                int ok = slice(tenant, c, marketing, slice, skips);
+                int ok = slice(tenant, c, marketing, slice, skips, stop);
                 done += ok;
                 stopped = ok < slice.size();
             } finally {
@@ -167,16 +194,26 @@ final class Expander implements AutoCloseable {
             }
         }
         if (done == 0 && !contacts.isEmpty()) {
+            if (stop[0] != null) {
+                LOG.info("campaign {} paused: {}", c.id(), stop[0]);
+                campaigns.autoPause(c, stop[0]);
+                return true;
+            }
             return false;
         }
         String last = done == 0 ? c.cursorPhone() : contacts.get(done - 1).phone();
         boolean exhausted = done == contacts.size() && contacts.size() < chunk;
         campaigns.write(campaigns.store().chunkDone(c, skips, last, c.expanded() + done, exhausted, clock.millis()));
+        if (stop[0] != null) {
+            LOG.info("campaign {} paused: {}", c.id(), stop[0]);
+            campaigns.autoPause(c, stop[0]);
+        }
         return true;
     }
 
     /** Accepts a slice in parallel; returns how many contacts from its start are done (accepted or skipped). */
-    private int slice(Tenant tenant, Campaign c, boolean marketing, List<Contact> slice, List<CampaignStore.Skip> skips) {
+    private int slice(Tenant tenant, Campaign c, boolean marketing, List<Contact> slice, List<CampaignStore.Skip> skips,
+                      String[] stop) {
         long now = clock.millis();
         List<CompletableFuture<CampaignStore.Skip>> outcomes = new ArrayList<>(slice.size());
         for (Contact contact : slice) {
@@ -189,9 +226,14 @@ final class Expander implements AutoCloseable {
             try {
                 s = outcomes.get(i).join();
             } catch (RuntimeException e) {
-                // admission said "later" (or the write failed): this contact and all after it wait for the next pass
+                // admission said "later", the write failed, or the campaign cannot go on as it is:
+                // this contact and all after it wait for the next pass
                 for (int j = i + 1; j < outcomes.size(); j++) {
                     outcomes.get(j).handle((v, t) -> null).join();
+                }
+                Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
+                if (cause instanceof CampaignWide w && stop[0] == null) {
+                    stop[0] = w.getMessage();
                 }
                 return i;
             }
@@ -226,14 +268,33 @@ final class Expander implements AutoCloseable {
     private CampaignStore.Skip accept(Tenant tenant, Campaign c, Contact contact) {
         String key = "campaign:" + c.id() + ":" + contact.phone();
         try {
-            intake.accept(tenant, List.of(new Intake.Candidate(body(c, contact), c.channelId(), c.channelPool(),
+            intake.acceptGenerated(tenant, List.of(new Intake.Candidate(body(c, contact), c.channelId(), c.channelPool(),
                     Lane.parse(c.lane()).orElse(Lane.LOW), null, c.id(), null)), key, key.getBytes(StandardCharsets.UTF_8), a -> "{}");
             return ACCEPTED;
         } catch (Rejection r) {
             if (r.httpStatus() == 429 || r.httpStatus() == 503) {
                 throw r; // not this recipient's fault: retried on a later pass
             }
-            return new CampaignStore.Skip(contact.phone(), "invalid", r.code() + ": " + r.getMessage());
+            if (MARKETING_TO_US.equals(r.code())) {
+                return new CampaignStore.Skip(contact.phone(), "marketing_to_us", r.getMessage());
+            }
+            if (RECIPIENT_REFUSALS.contains(r.code())) {
+                return new CampaignStore.Skip(contact.phone(), "invalid", r.code() + ": " + r.getMessage());
+            }
+            // the template, a channel or the mapping: every later recipient would be refused alike
+            throw new CampaignWide(r.code() + ": " + r.getMessage());
+        }
+    }
+
+    private static final String MARKETING_TO_US = "marketing_to_us_not_delivered";
+    /** Refusals about this one recipient or its values; any other refusal stops the campaign. */
+    private static final java.util.Set<String> RECIPIENT_REFUSALS =
+            java.util.Set.of("invalid_recipient", "missing_recipient", "invalid_parameter", "outside_service_window");
+
+    /** A refusal that is no recipient's own: the campaign pauses with it as the reason. */
+    private static final class CampaignWide extends RuntimeException {
+        CampaignWide(String message) {
+            super(message, null, false, false);
         }
     }
 

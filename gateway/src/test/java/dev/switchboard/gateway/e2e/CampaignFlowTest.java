@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.switchboard.emulator.AcceptedMessage;
+import dev.switchboard.emulator.AccountEvent;
 import dev.switchboard.gateway.config.SwitchboardConfig;
 import dev.switchboard.gateway.testing.TestDatabases;
 import java.net.http.HttpResponse;
@@ -48,9 +49,25 @@ class CampaignFlowTest {
     }
 
     private void start(String engine, int ceiling, Consumer<dev.switchboard.emulator.EmulatorConfig.Builder> tweaks) {
+        start(engine, 1_000_000, ceiling, tweaks);
+    }
+
+    private void start(String engine, int ingressPerSecond, int ceiling, Consumer<dev.switchboard.emulator.EmulatorConfig.Builder> tweaks) {
         db = TestDatabases.forEngine(engine, dir);
         h = Harness.start(db.config(), dir, SwitchboardConfig.Sending.defaults(), tweaks,
-                tenant("camp", KEY, channel("8101", ceiling), channel("8102", ceiling)), tenant("other", OTHER_KEY, channel("8201", 50)));
+                new SwitchboardConfig.TenantSpec("camp", "camp", KEY, ingressPerSecond, 10_000_000L,
+                        List.of(channel("8101", ceiling), channel("8102", ceiling))),
+                tenant("other", OTHER_KEY, channel("8201", 50)));
+    }
+
+    /** An audience of {@code n} contacts with a {@code name} variable; their phones go into {@code phones}. */
+    private String namedAudience(int n, Set<String> phones) {
+        List<String> contacts = new java.util.ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            contacts.add("{\"phone\":\"+" + indian(i) + "\",\"name\":\"P" + i + "\"}");
+            phones.add(indian(i));
+        }
+        return audience(contacts);
     }
 
     private static String indian(int i) {
@@ -311,5 +328,68 @@ class CampaignFlowTest {
         assertThat(act(later, "start", ":", 200).path("state").asText()).isEqualTo("scheduled");
         assertThat(act(later, "cancel", ":", 200).path("state").asText()).isEqualTo("cancelled");
         act(later, "resume", "/", 409);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"sqlite", "postgres"})
+    void aTemplatePausedByMetaPausesTheCampaignWithItsReason(String engine) {
+        start(engine, 20, e -> { });
+        Set<String> phones = new HashSet<>();
+        String audience = namedAudience(600, phones);
+        String id = create("{\"name\":\"notices\",\"template\":{\"name\":\"order_update\",\"language\":\"en_US\"},"
+                + "\"audience_id\":\"" + audience + "\",\"channel_id\":\"8101\","
+                + "\"parameters\":[{\"variable\":\"name\"},{\"text\":\"#7\"}]}", 201).path("id").asText();
+        act(id, "start", ":", 200);
+        Harness.await("the campaign is sending", LONG, () -> receivedTotal(phones) >= 20);
+        h.emulator.accountEvent(AccountEvent.templateStatus("waba-8101", "order_update", "en_US", "PAUSED", "LOW_QUALITY"));
+        Harness.await("the campaign pauses itself", LONG, () -> stats(id).path("state").asText().equals("paused"), () -> stats(id).toString());
+        JsonNode paused = Harness.json(h.get("/v1/campaigns/" + id, KEY));
+        assertThat(paused.path("state_reason").asText()).contains("order_update").contains("PAUSED");
+        HttpResponse<String> refused = h.post("/v1/campaigns/" + id + ":resume", KEY, "");
+        assertThat(refused.statusCode()).as("no resume while the template is paused: " + refused.body()).isEqualTo(400);
+
+        h.emulator.accountEvent(AccountEvent.templateStatus("waba-8101", "order_update", "en_US", "APPROVED", null));
+        Harness.await("resume is accepted once the template is approved again", LONG,
+                () -> h.post("/v1/campaigns/" + id + ":resume", KEY, "").statusCode() == 200);
+        assertThat(Harness.json(h.get("/v1/campaigns/" + id, KEY)).path("state_reason").isNull()).isTrue();
+        // Sends that reached Meta between its pause and the webhook were refused with 132015; the
+        // send path holds those for 10 minutes (ErrorClassifier HOLD), so the campaign cannot
+        // complete within the test: everyone else is messaged once, the held ones wait QUEUED.
+        Harness.await("everything else is sent after resume", LONG, () -> {
+            JsonNode st = stats(id);
+            return st.path("messages").asLong() == phones.size()
+                    && st.path("sent").asLong() + st.path("queued").asLong() == phones.size()
+                    && h.count("SELECT COUNT(*) FROM messages WHERE campaign_id='" + id + "' AND state='QUEUED'"
+                            + " AND (last_error_code IS NULL OR last_error_code <> 132015)") == 0;
+        }, () -> stats(id).toString() + h.states());
+        JsonNode after = stats(id);
+        assertThat(after.path("skipped").path("total").asLong()).as("a paused template skips nobody").isZero();
+        assertThat(after.path("state").asText()).as("not complete while messages wait").isEqualTo("running");
+        Harness.await("Meta has every sent one", LONG, () -> receivedTotal(phones) >= after.path("sent").asLong());
+        Map<String, Integer> got = received(phones);
+        assertThat(got.values()).as("nobody messaged twice").allMatch(n -> n == 1);
+        assertThat((long) got.size()).isEqualTo(after.path("sent").asLong());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"sqlite", "postgres"})
+    void expansionDoesNotSpendTheTenantsIngressRate(String engine) {
+        start(engine, 5, 200, e -> { }); // 5 requests a second, a burst of 10
+        Set<String> phones = new HashSet<>();
+        String audience = namedAudience(1000, phones);
+        String id = create("{\"name\":\"big\",\"template\":{\"name\":\"order_update\",\"language\":\"en_US\"},"
+                + "\"audience_id\":\"" + audience + "\",\"parameters\":[{\"variable\":\"name\"},{\"text\":\"#9\"}]}", 201)
+                .path("id").asText();
+        act(id, "start", ":", 200);
+        Harness.await("the campaign has created messages", LONG, () -> stats(id).path("messages").asLong() >= 500);
+        for (int i = 0; i < 4; i++) { // the tenant's own sends still fit in its burst
+            HttpResponse<String> r = h.post("/v1/messages", KEY, "{\"channel_id\":\"8101\",\"to\":\"44770090010" + i
+                    + "\",\"type\":\"template\",\"template\":{\"name\":\"hello_world\",\"language\":{\"code\":\"en_US\"}}}");
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(202);
+        }
+        Harness.await("the campaign completes", LONG, () -> stats(id).path("state").asText().equals("completed"),
+                () -> stats(id).toString());
+        assertThat(stats(id).path("messages").asLong()).isEqualTo(1000);
+        Harness.await("every recipient got it", LONG, () -> receivedTotal(phones) == phones.size());
     }
 }

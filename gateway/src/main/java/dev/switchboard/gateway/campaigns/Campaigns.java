@@ -156,6 +156,20 @@ public final class Campaigns {
         return found;
     }
 
+    /**
+     * Whether the catalogue has synced every WABA the campaign may send from. A node that just
+     * started syncs after it listens: until then a template is not "missing", only not known yet,
+     * and the expander waits rather than pausing the campaign for it.
+     */
+    boolean catalogueReady(Campaign c) {
+        for (Channel ch : channels(c.tenantId(), c.channelId(), c.channelPool())) {
+            if (!templates.knows(ch.wabaId())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     private static Rejection invalid(String detail) {
         return new Rejection(400, "campaign_invalid", 100, detail);
     }

@@ -146,6 +146,9 @@ final class Expander implements AutoCloseable {
 
     /** One chunk of one campaign if it has room; true when it did something. */
     private boolean step(Campaign c) {
+        if (!campaigns.catalogueReady(c)) {
+            return false; // just started: the templates are being synced
+        }
         TemplateCatalog.TemplateInfo template;
         try {
             template = campaigns.validate(c);

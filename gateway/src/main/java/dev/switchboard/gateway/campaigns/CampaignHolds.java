@@ -1,6 +1,5 @@
 package dev.switchboard.gateway.campaigns;
 
-import dev.switchboard.gateway.messages.QueuedMessage;
 import dev.switchboard.gateway.outbound.SendGate;
 import java.util.Collection;
 import java.util.Map;
@@ -46,10 +45,6 @@ public final class CampaignHolds {
         if (ids != null) {
             held.removeAll(ids);
         }
-    }
-
-    boolean holds(QueuedMessage m) {
-        return held.contains(m.id());
     }
 
 }

@@ -114,8 +114,10 @@ public final class Switchboard implements AutoCloseable {
         // PostgreSQL: the HIGH lane's claims and settlements on a connection of their own (see Dispatch).
         this.expressWriter = db.writeLock() != null ? sendWriter
                 : new GroupCommitWriter("express", this::writerConnection, config.database().writerBatch(), 200_000, null);
+        // a paused campaign's messages are held at the send gate (see CampaignHolds)
+        dev.switchboard.gateway.campaigns.CampaignHolds campaignHolds = new dev.switchboard.gateway.campaigns.CampaignHolds();
         this.outbound = new Outbound(config.sending(), messages, sendWriter, expressWriter, client, tenancy, metrics,
-                new AudienceGate(audience, templates), events, clock);
+                campaignHolds.around(new AudienceGate(audience, templates)), events, clock);
         ServiceWindows windows = new ServiceWindows(jdbc);
         // On PostgreSQL accepts get a writer (and connection) of their own: their inserts never
         // touch a row another writer holds, so they commit beside the claims, settlements and
@@ -152,11 +154,13 @@ public final class Switchboard implements AutoCloseable {
                 config.upstream().requestTimeout().plus(config.http().requestTimeout()));
         // Every HTTP service and where it is mounted, in order: the first route that matches wins
         // (so the native /v1 routes come before the Graph-style /{version}/{id} catch-alls).
+        var audiencesApi = dev.switchboard.gateway.audiences.AudiencesApi.of(db, sendWriter, audience, config.audiences(), tenancy, io, clock);
         this.mounts = List.of(
                 new Mount("/", ops),
                 new Mount("/", new dev.switchboard.gateway.api.OpenApiDoc()),
                 new Mount("/v1/audience", new AudienceApi(tenancy, audience, sendWriter, io, clock)),
-                new Mount("/v1/audiences", dev.switchboard.gateway.audiences.AudiencesApi.of(db, sendWriter, audience, config.audiences(), tenancy, io, clock)),
+                new Mount("/v1/audiences", audiencesApi),
+                new Mount("/v1/campaigns", dev.switchboard.gateway.campaigns.CampaignsApi.of(db, sendWriter, audiencesApi.audiences(), audience, intake, templates, messages, outbound, campaignHolds, tenancy, io, clock)),
                 new Mount("/v1", new NativeApi(tenancy, intake, outbound, messages, sendWriter, io, maxBody * NATIVE_BODY_FACTOR, clock)),
                 new Mount("/admin", new AdminApi(tenancy, appSecrets, outbound, io, config.security().adminToken())),
                 new Mount("/v1", new TenantDeliveryApi(tenancy, delivery, io)),

@@ -92,8 +92,24 @@ public final class Intake {
      */
     public Result accept(Tenant tenant, List<Candidate> candidates, String idempotencyKey, byte[] rawBody,
                          Function<List<Accepted>, String> render) {
+        return accept(tenant, candidates, idempotencyKey, rawBody, render, true);
+    }
+
+    /**
+     * As {@link #accept}, for messages the gateway creates on a tenant's behalf (a campaign's
+     * expansion, which paces itself by the queue): they pass the queue cap but do not spend the
+     * tenant's ingress rate, which meters API requests — a campaign must not 429 the tenant's
+     * own sends.
+     */
+    public Result acceptGenerated(Tenant tenant, List<Candidate> candidates, String idempotencyKey, byte[] rawBody,
+                                  Function<List<Accepted>, String> render) {
+        return accept(tenant, candidates, idempotencyKey, rawBody, render, false);
+    }
+
+    private Result accept(Tenant tenant, List<Candidate> candidates, String idempotencyKey, byte[] rawBody,
+                          Function<List<Accepted>, String> render, boolean metered) {
         if (idempotencyKey == null || idempotencyKey.isBlank()) {
-            return acceptNow(tenant, candidates, null, render);
+            return acceptNow(tenant, candidates, null, render, metered);
         }
         String hash = sha256(rawBody);
         Object lock = idempotencyLocks.computeIfAbsent(tenant.id() + '|' + idempotencyKey, k -> new Object());
@@ -103,7 +119,7 @@ public final class Intake {
                 if (replay.isPresent()) {
                     return replay.get();
                 }
-                return acceptNow(tenant, candidates, new String[] {idempotencyKey, hash}, render);
+                return acceptNow(tenant, candidates, new String[] {idempotencyKey, hash}, render, metered);
             } finally {
                 idempotencyLocks.remove(tenant.id() + '|' + idempotencyKey, lock);
             }
@@ -122,9 +138,10 @@ public final class Intake {
         return Optional.of(new Result(List.of(), stored.get(), true));
     }
 
-    private Result acceptNow(Tenant tenant, List<Candidate> candidates, String[] idem, Function<List<Accepted>, String> render) {
+    private Result acceptNow(Tenant tenant, List<Candidate> candidates, String[] idem, Function<List<Accepted>, String> render,
+                             boolean metered) {
         long now = clock.millis();
-        admit(tenant, candidates.size());
+        admit(tenant, candidates.size(), metered);
         List<NewMessage> messages = new ArrayList<>(candidates.size());
         List<Accepted> accepted = new ArrayList<>(candidates.size());
         for (int i = 0; i < candidates.size(); i++) {
@@ -187,7 +204,20 @@ public final class Intake {
         return Math.max(2L * tenant.ingressPerSecond(), 10);
     }
 
-    private void admit(Tenant tenant, int n) {
+    private void admit(Tenant tenant, int n, boolean metered) {
+        if (metered) {
+            meter(tenant, n);
+        }
+        long now = clock.millis();
+        long queued = queuedCounts.compute(tenant.id(), (k, v) -> v == null || now - v.countedAt() > QUEUED_RECOUNT_MILLIS
+                ? new QueuedCount(store.countQueued(k), now) : v).count();
+        if (queued + n > tenant.maxQueued()) {
+            metrics.rejected(tenant.id(), "queue_full");
+            throw Rejection.queueFull(tenant.maxQueued());
+        }
+    }
+
+    private void meter(Tenant tenant, int n) {
         // A burst of two seconds' worth absorbs a client's unevenness while holding the sustained
         // rate to the tenant's limit. (It used to be at least 2,000 so a full batch always fit:
         // a tenant limited to 5/s then had 2,000 before its first 429.) A batch larger than the
@@ -204,13 +234,6 @@ public final class Intake {
         if (!bucket.tryConsume(n)) {
             metrics.rejected(tenant.id(), "rate_limited");
             throw Rejection.rateLimited(tenant.ingressPerSecond());
-        }
-        long now = clock.millis();
-        long queued = queuedCounts.compute(tenant.id(), (k, v) -> v == null || now - v.countedAt() > QUEUED_RECOUNT_MILLIS
-                ? new QueuedCount(store.countQueued(k), now) : v).count();
-        if (queued + n > tenant.maxQueued()) {
-            metrics.rejected(tenant.id(), "queue_full");
-            throw Rejection.queueFull(tenant.maxQueued());
         }
     }
 

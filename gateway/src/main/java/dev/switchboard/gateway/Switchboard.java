@@ -7,7 +7,11 @@ import dev.switchboard.gateway.api.FacadeApi;
 import dev.switchboard.gateway.api.GraphApi;
 import dev.switchboard.gateway.api.HttpIo;
 import dev.switchboard.gateway.api.NativeApi;
+import dev.switchboard.gateway.api.OpenApiDoc;
 import dev.switchboard.gateway.archive.ArchiveModule;
+import dev.switchboard.gateway.audiences.AudiencesApi;
+import dev.switchboard.gateway.campaigns.CampaignHolds;
+import dev.switchboard.gateway.campaigns.CampaignsApi;
 import dev.switchboard.gateway.config.ConfigLoader;
 import dev.switchboard.gateway.config.SwitchboardConfig;
 import dev.switchboard.gateway.audience.Audience;
@@ -115,7 +119,7 @@ public final class Switchboard implements AutoCloseable {
         this.expressWriter = db.writeLock() != null ? sendWriter
                 : new GroupCommitWriter("express", this::writerConnection, config.database().writerBatch(), 200_000, null);
         // a paused campaign's messages are held at the send gate (see CampaignHolds)
-        dev.switchboard.gateway.campaigns.CampaignHolds campaignHolds = new dev.switchboard.gateway.campaigns.CampaignHolds();
+        CampaignHolds campaignHolds = new CampaignHolds();
         this.outbound = new Outbound(config.sending(), messages, sendWriter, expressWriter, client, tenancy, metrics,
                 campaignHolds.around(new AudienceGate(audience, templates)), events, clock);
         ServiceWindows windows = new ServiceWindows(jdbc);
@@ -154,13 +158,13 @@ public final class Switchboard implements AutoCloseable {
                 config.upstream().requestTimeout().plus(config.http().requestTimeout()));
         // Every HTTP service and where it is mounted, in order: the first route that matches wins
         // (so the native /v1 routes come before the Graph-style /{version}/{id} catch-alls).
-        var audiencesApi = dev.switchboard.gateway.audiences.AudiencesApi.of(db, sendWriter, audience, config.audiences(), tenancy, io, clock);
+        var audiencesApi = AudiencesApi.of(db, sendWriter, audience, config.audiences(), tenancy, io, clock);
         this.mounts = List.of(
                 new Mount("/", ops),
-                new Mount("/", new dev.switchboard.gateway.api.OpenApiDoc()),
+                new Mount("/", new OpenApiDoc()),
                 new Mount("/v1/audience", new AudienceApi(tenancy, audience, sendWriter, io, clock)),
                 new Mount("/v1/audiences", audiencesApi),
-                new Mount("/v1/campaigns", dev.switchboard.gateway.campaigns.CampaignsApi.of(db, sendWriter, audiencesApi.audiences(), audience, intake, templates, messages, outbound, campaignHolds, tenancy, io, clock)),
+                new Mount("/v1/campaigns", CampaignsApi.of(db, sendWriter, audiencesApi.audiences(), audience, intake, templates, messages, outbound, campaignHolds, tenancy, io, clock)),
                 new Mount("/v1", new NativeApi(tenancy, intake, outbound, messages, sendWriter, io, maxBody * NATIVE_BODY_FACTOR, clock)),
                 new Mount("/admin", new AdminApi(tenancy, appSecrets, outbound, io, config.security().adminToken())),
                 new Mount("/v1", new TenantDeliveryApi(tenancy, delivery, io)),

@@ -431,6 +431,16 @@ final class ChannelWorker {
      * A message cancelled while queued leaves memory at once: left there, a thousand cancels
      * filled the window and held a channel for minutes while each one failed its claim.
      */
+    void releaseTemplate(String templateName) {
+        lock.lock();
+        try {
+            retries.releaseTemplate(templateName, lanes);
+            wake.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
     void forget(String id) {
         lock.lock();
         try {

@@ -141,6 +141,14 @@ public final class Outbound implements AutoCloseable {
         }
     }
 
+    /** Meta made a template sendable again: the channel's messages held for it go now, not after their hold. */
+    public void templateSendable(String channelId, String templateName) {
+        ChannelWorker w = workers.get(channelId);
+        if (w != null) {
+            w.releaseTemplate(templateName);
+        }
+    }
+
     /** Wakes a channel's worker: something a hold depended on (a template, the quality) changed. */
     public void recheck(String channelId) {
         ChannelWorker w = workers.get(channelId);

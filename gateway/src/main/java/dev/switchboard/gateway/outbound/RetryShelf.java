@@ -40,6 +40,24 @@ final class RetryShelf {
         }
     }
 
+    /**
+     * A template Meta made sendable again: its messages waiting here (held 10 minutes after a
+     * 132015, or retrying for another reason) go back to the front of their lanes now.
+     */
+    void releaseTemplate(String templateName, LaneQueue[] lanes) {
+        java.util.List<QueuedMessage> due = new java.util.ArrayList<>();
+        waiting.removeIf(m -> {
+            if (!templateName.equals(m.templateName())) {
+                return false;
+            }
+            unmark(m);
+            due.add(m);
+            return true;
+        });
+        due.sort((a, b) -> Long.compare(b.seq(), a.seq())); // pushFront in reverse keeps their order
+        due.forEach(m -> lanes[m.lane().ordinal()].pushFront(m));
+    }
+
     /** A cancelled message: gone, and its recipient no longer waits on it (else it would be held for good). */
     void remove(String id) {
         waiting.removeIf(m -> {

@@ -128,6 +128,10 @@ final class AccountSignals {
         templates.updateStatus(wabaId, name, language, status);
         LOG.info("template {} ({}) of WABA {} is now {}", name, language, wabaId, status);
         channelsOf(wabaId).forEach(c -> outbound.recheck(c.phoneNumberId()));
+        if ("APPROVED".equals(status)) {
+            // messages Meta refused with 132015 while it was paused wait 10 minutes; not any more
+            channelsOf(wabaId).forEach(c -> outbound.templateSendable(c.phoneNumberId(), name));
+        }
     }
 
     private List<Channel> channelsOf(String wabaId) {

@@ -234,6 +234,21 @@ class AudienceAndSignalsTest {
                 () -> "TIER_2K".equals(h.node.tenancy().channel(CH).orElseThrow().tier()));
     }
 
+    @Test
+    void messagesMetaRefusedWhileItsTemplateWasPausedGoAsSoonAsItIsApprovedAgain() {
+        start("sqlite");
+        // Meta paused the template before Switchboard heard of it: the send is refused with 132015
+        // and held (for 10 minutes by itself) …
+        h.emulator.setTemplateStatus("waba-" + CH, "flash_sale", "en_US", dev.switchboard.emulator.TemplateDef.Status.PAUSED);
+        String held = send("15557300011", "flash_sale", 2, null);
+        Harness.await("Meta refused it with 132015", Duration.ofSeconds(30),
+                () -> h.count("SELECT COUNT(*) FROM messages WHERE id='" + held + "' AND last_error_code=132015") == 1);
+        assertThat(state(held)).isEqualTo("QUEUED");
+        // … until Meta approves the template again: then it goes at once, well inside those 10 minutes
+        h.emulator.accountEvent(AccountEvent.templateStatus("waba-" + CH, "flash_sale", "en_US", "APPROVED", null));
+        awaitState(held, "SENT", "DELIVERED", "READ");
+    }
+
     // ---- helpers ----------------------------------------------------------------------------
 
     private String send(String to, String template, int params, String priority) {

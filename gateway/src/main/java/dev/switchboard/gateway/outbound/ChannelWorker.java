@@ -230,13 +230,7 @@ final class ChannelWorker {
     }
 
     void pauseMarketing(long untilMillis) {
-        lock.lock();
-        try {
-            marketingPausedUntilMillis = Math.max(marketingPausedUntilMillis, untilMillis);
-            wake.signalAll();
-        } finally {
-            lock.unlock();
-        }
+        changeAndWake(() -> marketingPausedUntilMillis = Math.max(marketingPausedUntilMillis, untilMillis));
     }
 
     long pairLimited(String recipient) {
@@ -432,20 +426,21 @@ final class ChannelWorker {
      * filled the window and held a channel for minutes while each one failed its claim.
      */
     void releaseTemplate(String templateName) {
-        lock.lock();
-        try {
-            retries.releaseTemplate(templateName, lanes);
-            wake.signalAll();
-        } finally {
-            lock.unlock();
-        }
+        changeAndWake(() -> retries.releaseTemplate(templateName, lanes));
     }
 
     void forget(String id) {
-        lock.lock();
-        try {
+        changeAndWake(() -> {
             LaneQueue.removeFromAll(lanes, id);
             retries.remove(id);
+        });
+    }
+
+    /** Changes the queues under the lock and wakes the worker to look again. */
+    private void changeAndWake(Runnable change) {
+        lock.lock();
+        try {
+            change.run();
             wake.signalAll();
         } finally {
             lock.unlock();
@@ -467,12 +462,7 @@ final class ChannelWorker {
     }
 
     void signal() {
-        lock.lock();
-        try {
-            wake.signalAll();
-        } finally {
-            lock.unlock();
-        }
+        changeAndWake(() -> { });
     }
 
     /** Depth per lane as held in memory, and whether the lane has more in the database. */

@@ -68,7 +68,7 @@ public final class CampaignsApi implements HttpService {
                                   Tenancy tenancy, HttpIo io, Clock clock) {
         Campaigns c = new Campaigns(new CampaignStore(new Jdbc(db.reads()), io.json()), writer, audiences, tenancy, templates, messages,
                 outbound, holds, clock);
-        return new CampaignsApi(c, new Expander(c, audiences, optOuts, intake, tenancy, io.json(), clock, 500, 2_000), tenancy, io);
+        return new CampaignsApi(c, new Expander(c, audiences, optOuts, intake, tenancy, io.json(), clock, 500, 10_000), tenancy, io);
     }
 
     @Override

@@ -19,6 +19,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -31,10 +32,12 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Backpressure.</b> One virtual thread loops over the active campaigns. A running campaign
  * gets its next chunk ({@link #chunk} contacts, read through the audience's keyset cursor) only
- * while fewer than {@link #maxPending} of its messages are unsent (QUEUED or SENDING, counted on
- * a partial index). So a campaign of a million holds at most about {@code maxPending + chunk}
- * messages in storage and in the channel workers' memory, and each pass gives every campaign
- * one chunk at most: a small campaign started later is not stuck behind a big one's expansion.
+ * while fewer of its messages are unsent (QUEUED or SENDING, counted on a partial index) than its
+ * {@link FairShare} bound: a few seconds of its channels' ceilings, at most {@code maxPending},
+ * divided among the running campaigns on the same channels. So a campaign of a million holds at
+ * most about {@code maxPending + chunk} messages in storage and in the channel workers' memory,
+ * and each pass gives every campaign one chunk at most: a small campaign started later is not
+ * stuck behind a big one, their messages interleave chunk by chunk.
  *
  * <p><b>Through the normal intake.</b> Every message is accepted by {@link Intake} like an API
  * send — validation, lane, admission and durability are the usual ones — with the idempotency
@@ -70,7 +73,7 @@ final class Expander implements AutoCloseable {
     private final ObjectMapper json;
     private final Clock clock;
     private final int chunk;
-    private final int maxPending;
+    private final FairShare share;
     private final Object signal = new Object();
     private final ExecutorService slices = Executors.newVirtualThreadPerTaskExecutor();
     private volatile boolean running = true;
@@ -86,7 +89,7 @@ final class Expander implements AutoCloseable {
         this.json = json;
         this.clock = clock;
         this.chunk = chunk;
-        this.maxPending = maxPending;
+        this.share = new FairShare(campaigns, chunk, maxPending);
     }
 
     void start() {
@@ -104,7 +107,9 @@ final class Expander implements AutoCloseable {
         while (running) {
             boolean busy = false;
             try {
-                for (Campaign c : campaigns.store().active()) {
+                List<Campaign> active = campaigns.store().active();
+                Map<String, Integer> bounds = share.bounds(active);
+                for (Campaign c : active) {
                     if (!running) {
                         return;
                     }
@@ -112,7 +117,7 @@ final class Expander implements AutoCloseable {
                         campaigns.due(c);
                         busy = true;
                     } else if (c.state() == Campaign.State.RUNNING) {
-                        busy |= stepIsolated(c);
+                        busy |= stepIsolated(c, bounds.getOrDefault(c.id(), chunk));
                     }
                 }
             } catch (RuntimeException e) {
@@ -133,9 +138,9 @@ final class Expander implements AutoCloseable {
     }
 
     /** One campaign's step; its failure is logged and does not hold back the others. */
-    private boolean stepIsolated(Campaign c) {
+    private boolean stepIsolated(Campaign c, int maxPending) {
         try {
-            return step(c);
+            return step(c, maxPending);
         } catch (RuntimeException e) {
             if (running) {
                 LOG.warn("campaign {}: expansion step failed; retrying on the next pass", c.id(), e);
@@ -145,7 +150,7 @@ final class Expander implements AutoCloseable {
     }
 
     /** One chunk of one campaign if it has room; true when it did something. */
-    private boolean step(Campaign c) {
+    private boolean step(Campaign c, int maxPending) {
         if (!campaigns.catalogueReady(c)) {
             return false; // just started: the templates are being synced
         }

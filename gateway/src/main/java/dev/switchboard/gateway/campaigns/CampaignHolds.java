@@ -18,32 +18,37 @@ import java.util.concurrent.ConcurrentHashMap;
  * so pausing records the ids of the campaign's unsent messages (at most the expander's queue
  * bound, a few thousand) after stopping its expansion; a lookup is one hash probe.
  *
- * <p><b>Cost.</b> Held messages stay in the LOW lane, and the worker scans only a bounded
- * number of recipients past a lane's head, so while a campaign is paused other LOW traffic on
- * the same numbers can wait behind it; HIGH and NORMAL traffic never does.
+ * <p><b>Out of the way.</b> The verdict is {@link SendGate.SetAside} under the campaign's id: the
+ * channel worker moves a held message out of its lane (it stays QUEUED) so other LOW traffic on
+ * the same numbers — another campaign — flows past a paused one; resume returns them with
+ * {@code Outbound.releaseAside}.
  */
 public final class CampaignHolds {
-    private static final SendGate.Verdict PAUSED = new SendGate.Hold("campaign paused");
-
     /** campaign id → ids of its unsent messages while it is paused. */
     private final Map<String, Set<String>> byCampaign = new ConcurrentHashMap<>();
-    private final Set<String> held = ConcurrentHashMap.newKeySet();
+    /** message id → its paused campaign's verdict (set aside under the campaign's id). */
+    private final Map<String, SendGate.Verdict> held = new ConcurrentHashMap<>();
 
-    /** {@code inner}, with the messages of paused campaigns held before it is asked. */
+    /** {@code inner}, with the messages of paused campaigns set aside before it is asked. */
     public SendGate around(SendGate inner) {
-        return (m, channel, now) -> held.contains(m.id()) ? PAUSED : inner.check(m, channel, now);
+        return (m, channel, now) -> {
+            SendGate.Verdict v = held.get(m.id());
+            return v != null ? v : inner.check(m, channel, now);
+        };
     }
 
     void hold(String campaignId, Collection<String> messageIds) {
+        SendGate.Verdict paused = new SendGate.SetAside(campaignId, "campaign paused");
         Set<String> ids = byCampaign.computeIfAbsent(campaignId, k -> ConcurrentHashMap.newKeySet());
         ids.addAll(messageIds);
-        held.addAll(messageIds);
+        messageIds.forEach(id -> held.put(id, paused));
     }
 
+    /** Stops holding the campaign's messages; the caller returns those set aside to their lanes. */
     void release(String campaignId) {
         Set<String> ids = byCampaign.remove(campaignId);
         if (ids != null) {
-            held.removeAll(ids);
+            ids.forEach(held::remove);
         }
     }
 

@@ -212,9 +212,7 @@ public final class Campaigns {
         validate(c); // a campaign paused for its template resumes only once the template is sendable again
         return move(c, EnumSet.of(Campaign.State.PAUSED), Campaign.State.RUNNING, null, null, "resume", () -> {
             holds.release(c.id());
-            for (Channel ch : channels(c.tenantId(), c.channelId(), c.channelPool())) {
-                outbound.recheck(ch.phoneNumberId());
-            }
+            outbound.releaseAside(c.id());
         });
     }
 

@@ -28,7 +28,8 @@ import org.slf4j.LoggerFactory;
  *       guaranteed share so marketing cannot starve forever behind service traffic;</li>
  *   <li><em>FIFO within a lane</em>, scanning a short way past the head only when the head's
  *       recipient is not sendable now (pair rate, pending retry, a send to it still in flight,
- *       tier budget, a {@link SendGate} hold such as a paused template). Once a recipient is skipped, every later message to it is skipped in that
+ *       tier budget, a {@link SendGate} hold such as a paused template). A gate may instead set a
+ *       message aside ({@link AsideShelf}: a paused campaign's), out of the lane until released. Once a recipient is skipped, every later message to it is skipped in that
  *       scan too, and a recipient has at most one request in flight, so messages to one
  *       recipient always reach Meta in order;</li>
  *   <li><em>expiry at the last moment</em>: a message past its time-to-live becomes EXPIRED
@@ -52,12 +53,15 @@ import org.slf4j.LoggerFactory;
 final class ChannelWorker {
     private static final Logger LOG = LoggerFactory.getLogger(ChannelWorker.class);
     private static final int SCAN_LIMIT = 64;
+    /** Set-aside messages per pick not counted against the scan: bounds the time under the lock. */
+    private static final int ASIDE_PER_PICK = 4_096;
 
     private final OutboundContext ctx;
     private final String channelId;
     private final LaneQueue[] lanes = new LaneQueue[Lane.values().length];
     private final LanePriority priority = new LanePriority();
     private final RetryShelf retries = new RetryShelf();
+    private final AsideShelf aside = new AsideShelf();
     /** At most one send per recipient is in flight, so concurrent requests cannot overtake. */
     private final Set<String> recipientsInFlight = new HashSet<>();
     private final ReentrantLock lock = new ReentrantLock();
@@ -337,6 +341,7 @@ final class ChannelWorker {
     private QueuedMessage takeEligible(LaneQueue q, long nowMillis, long nowNanos) {
         Set<String> skipped = null;
         int scanned = 0;
+        int setAside = 0;
         TierBudget budget = q.lane == Lane.LOW ? tier : null;
         for (Iterator<QueuedMessage> it = q.iterator(); it.hasNext() && scanned < SCAN_LIMIT; ) {
             QueuedMessage m = it.next();
@@ -351,6 +356,15 @@ final class ChannelWorker {
             }
             scanned++; // the limit bounds the distinct recipients judged per pick (each a gate, budget and pair check)
             SendGate.Verdict verdict = ctx.gate().check(m, channel, nowMillis);
+            if (verdict instanceof SendGate.SetAside a) {
+                it.remove();
+                aside.put(a.group(), m);
+                holds.held(a.why());
+                if (setAside++ < ASIDE_PER_PICK) {
+                    scanned--; // cleared out of the lane's way: a paused campaign's queue must not use up the scan
+                }
+                continue;
+            }
             if (verdict instanceof SendGate.Drop drop) {
                 it.remove();
                 dispatch.drop(m, drop.code(), drop.reason());
@@ -433,7 +447,13 @@ final class ChannelWorker {
         changeAndWake(() -> {
             LaneQueue.removeFromAll(lanes, id);
             retries.remove(id);
+            aside.remove(id);
         });
+    }
+
+    /** The group's set-aside messages go back to the front of their lanes. */
+    void releaseAside(String group) {
+        changeAndWake(() -> aside.release(group, lanes));
     }
 
     /** Changes the queues under the lock and wakes the worker to look again. */
@@ -450,7 +470,7 @@ final class ChannelWorker {
     boolean holds(String id) {
         lock.lock();
         try {
-            return LaneQueue.anyHolds(lanes, id);
+            return LaneQueue.anyHolds(lanes, id) || aside.holds(id);
         } finally {
             lock.unlock();
         }

@@ -149,6 +149,13 @@ public final class Outbound implements AutoCloseable {
         }
     }
 
+    /** A group the gate set aside (a campaign) may go again: its messages return to their lanes on every channel. */
+    public void releaseAside(String group) {
+        for (ChannelWorker w : workers.values()) {
+            w.releaseAside(group);
+        }
+    }
+
     /** Wakes a channel's worker: something a hold depended on (a template, the quality) changed. */
     public void recheck(String channelId) {
         ChannelWorker w = workers.get(channelId);

@@ -22,8 +22,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Campaigns share their numbers fairly: a small campaign started after a big one on the same
- * number finishes long before it, and HIGH and NORMAL traffic goes past a campaign's queue
- * rather than behind it. Counts, not clocks: each check compares how many campaign messages
+ * number finishes long before it, a paused campaign's queue does not stop another one, and HIGH
+ * and NORMAL traffic goes past a campaign's queue rather than behind it. Counts, not clocks: each check compares how many campaign messages
  * Meta (the emulator) received around the event, which does not depend on the machine's speed.
  */
 class CampaignFairnessTest {
@@ -145,5 +145,41 @@ class CampaignFairnessTest {
         // at most what was in flight or picked while the two requests were answered; FIFO would be 800+
         assertThat(overtaken).as("campaign messages sent before the HIGH/NORMAL ones arrived").isLessThan(300);
         assertThat(stats(id).path("state").asText()).isEqualTo("running");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"sqlite", "postgres"})
+    void pausingOneCampaignDoesNotStopAnotherOnTheSameNumber(String engine) {
+        start(engine, 100);
+        Set<String> aPhones = new HashSet<>();
+        Set<String> bPhones = new HashSet<>();
+        String aAudience = audience(0, 2_000, aPhones);
+        String bAudience = audience(100_000, 200, bPhones);
+        String a = startCampaign("a", aAudience);
+        Harness.await("campaign a is sending with a queue", LONG, () -> received(aPhones) > 0 && queued(a) >= 300);
+        HttpResponse<String> paused = h.post("/v1/campaigns/" + a + ":pause", KEY, "");
+        assertThat(paused.statusCode()).as(paused.body()).isEqualTo(200);
+        Harness.await("nothing of a in flight", LONG,
+                () -> h.count("SELECT COUNT(*) FROM messages WHERE campaign_id='" + a + "' AND state='SENDING'") == 0);
+        int aAtPause = received(aPhones);
+        long aQueued = queued(a);
+        assertThat(aQueued).as("a's messages wait, queued ahead of b's").isPositive();
+
+        String b = startCampaign("b", bAudience);
+        Harness.await("b completes while a is paused", LONG, () -> stats(b).path("state").asText().equals("completed"),
+                () -> stats(b) + " / " + stats(a));
+        Harness.await("Meta has every message of b", LONG, () -> received(bPhones) == bPhones.size());
+        assertThat(received(aPhones)).as("nothing of the paused campaign was sent").isEqualTo(aAtPause);
+        assertThat(queued(a)).isEqualTo(aQueued);
+
+        HttpResponse<String> resumed = h.post("/v1/campaigns/" + a + ":resume", KEY, "");
+        assertThat(resumed.statusCode()).as(resumed.body()).isEqualTo(200);
+        Harness.await("a completes after resume", LONG, () -> stats(a).path("state").asText().equals("completed"));
+        Harness.await("Meta has every message of a", LONG, () -> received(aPhones) == aPhones.size());
+        java.util.Map<String, Integer> perPhone = new java.util.HashMap<>();
+        for (AcceptedMessage m : h.emulator.acceptedMessages("8301")) {
+            perPhone.merge(m.to(), 1, Integer::sum);
+        }
+        assertThat(perPhone.values()).as("nobody messaged twice").allMatch(n -> n == 1);
     }
 }

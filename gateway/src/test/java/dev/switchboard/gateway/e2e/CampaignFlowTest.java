@@ -256,8 +256,8 @@ class CampaignFlowTest {
         act(id, "start", ":", 409);
         Harness.await("no campaign send in flight", LONG,
                 () -> h.count("SELECT COUNT(*) FROM messages WHERE campaign_id='" + id + "' AND state='SENDING'") == 0);
-        h.awaitHeld("8101", "campaign paused");
-        h.awaitHeld("8102", "campaign paused");
+        h.awaitSetAside("8101", "campaign paused");
+        h.awaitSetAside("8102", "campaign paused");
         int beforePause = receivedTotal(phones);
         long messagesAtPause = stats(id).path("messages").asLong();
         sendPastTheCampaign("8101", "447700900001");

@@ -161,6 +161,11 @@ final class Harness implements AutoCloseable {
         await("the worker holds a message (" + reason + ")", java.time.Duration.ofSeconds(15), () -> held(channelId, reason) > before);
     }
 
+    /** Waits until the worker has set a message aside for this reason (once each, unlike a hold): the hold acting. */
+    void awaitSetAside(String channelId, String reason) {
+        await("the worker set a message aside (" + reason + ")", java.time.Duration.ofSeconds(15), () -> held(channelId, reason) > 0);
+    }
+
     long count(String sql) {
         try (Connection c = node.database().reads().getConnection(); Statement s = c.createStatement();
              ResultSet rs = s.executeQuery(sql)) {

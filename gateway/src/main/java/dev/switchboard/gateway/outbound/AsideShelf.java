@@ -1,0 +1,73 @@
+package dev.switchboard.gateway.outbound;
+
+import dev.switchboard.gateway.messages.QueuedMessage;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One channel's messages a {@link SendGate} set aside by group (a paused campaign, a campaign
+ * outside its sending window), out of their lanes until the group is released.
+ *
+ * <p><b>Why not just hold them in the lane.</b> A held message stays at its place in the FIFO and
+ * the worker judges only {@code SCAN_LIMIT} recipients past a lane's head per pick, so a paused
+ * campaign's thousands of queued messages would hide every LOW message behind them — another
+ * campaign on the same numbers would stop with it. Set aside, they cost nothing per pick and the
+ * lane behind them flows. They stay QUEUED in the database; memory keeps them (at most what the
+ * campaign expander let queue) so a release needs no database read, and the lane's
+ * {@code loadedUpTo} keeps a page load from bringing them in twice. A released group goes back to
+ * the front of its lanes in sequence order: those messages are older than what waits.
+ *
+ * <p>Not thread-safe: the owning {@link ChannelWorker} guards it with its lock.
+ */
+final class AsideShelf {
+    private final Map<String, List<QueuedMessage>> byGroup = new HashMap<>();
+
+    void put(String group, QueuedMessage m) {
+        byGroup.computeIfAbsent(group, k -> new ArrayList<>()).add(m);
+    }
+
+    /** Puts the group's messages back at the front of their lanes, oldest first. */
+    void release(String group, LaneQueue[] lanes) {
+        List<QueuedMessage> back = byGroup.remove(group);
+        if (back == null) {
+            return;
+        }
+        back.sort((a, b) -> Long.compare(b.seq(), a.seq())); // pushFront in reverse keeps their order
+        back.forEach(m -> lanes[m.lane().ordinal()].pushFront(m));
+    }
+
+    /** A cancelled message leaves the shelf; returns whether it was there. */
+    boolean remove(String id) {
+        for (var it = byGroup.values().iterator(); it.hasNext(); ) {
+            List<QueuedMessage> group = it.next();
+            if (group.removeIf(m -> m.id().equals(id))) {
+                if (group.isEmpty()) {
+                    it.remove();
+                }
+                return true;
+            }
+        }
+        return false;
+    }
+
+    boolean holds(String id) {
+        for (List<QueuedMessage> group : byGroup.values()) {
+            for (QueuedMessage m : group) {
+                if (m.id().equals(id)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    int size() {
+        int n = 0;
+        for (List<QueuedMessage> group : byGroup.values()) {
+            n += group.size();
+        }
+        return n;
+    }
+}

@@ -1,7 +1,6 @@
 package dev.switchboard.gateway.campaigns;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.i18n.phonenumbers.NumberParseException;
 import com.google.i18n.phonenumbers.PhoneNumberUtil;
@@ -260,10 +259,9 @@ final class Expander implements AutoCloseable {
         if (marketing && usNumber(phone)) {
             return new CampaignStore.Skip(phone, "marketing_to_us", "Meta delivers no marketing templates to US numbers");
         }
-        for (Campaign.Param p : c.parameters()) {
-            if (p.valueFor(contact.variables()) == null) {
-                return new CampaignStore.Skip(phone, "invalid", "no value for variable " + p.variable() + " and no default");
-            }
+        String missing = c.parameters().missingVariable(contact.variables());
+        if (missing != null) {
+            return new CampaignStore.Skip(phone, "invalid", "no value for variable " + missing + " and no default");
         }
         return null;
     }
@@ -306,10 +304,7 @@ final class Expander implements AutoCloseable {
         ObjectNode t = b.putObject("template").put("name", c.templateName());
         t.putObject("language").put("code", c.templateLanguage());
         if (!c.parameters().isEmpty()) {
-            ArrayNode params = t.putArray("components").addObject().put("type", "body").putArray("parameters");
-            for (Campaign.Param p : c.parameters()) {
-                params.addObject().put("type", "text").put("text", p.valueFor(contact.variables()));
-            }
+            t.set("components", c.parameters().components(contact.variables(), json));
         }
         return b;
     }

@@ -97,6 +97,7 @@ public final class TemplateCatalog implements AutoCloseable {
     private final Tenancy tenancy;
     private final Clock clock;
     private volatile TemplateRefresher refresher;
+    private volatile boolean closed;
 
     public TemplateCatalog(String baseUrl, String version, Tenancy tenancy, Jdbc jdbc, ObjectMapper json, Clock clock) {
         this.fetcher = new TemplateSync(baseUrl, version, tenancy, json, clock);
@@ -148,7 +149,7 @@ public final class TemplateCatalog implements AutoCloseable {
     /** A new WABA, or one whose last sync failed (a new token may fix it), is synced now, off the caller's thread. */
     private void channelChanged(Channel c) {
         ReentrantLock lock = wabaLocks.computeIfAbsent(c.wabaId(), k -> new ReentrantLock());
-        if ((!knownWabas.contains(c.wabaId()) || needSync.contains(c.wabaId())) && !lock.isLocked()) {
+        if (!closed && (!knownWabas.contains(c.wabaId()) || needSync.contains(c.wabaId())) && !lock.isLocked()) {
             CompletableFuture.runAsync(() -> sync(c));
         }
     }
@@ -364,6 +365,7 @@ public final class TemplateCatalog implements AutoCloseable {
 
     @Override
     public void close() {
+        closed = true;
         TemplateRefresher r = refresher;
         if (r != null) {
             r.close();

@@ -48,8 +48,9 @@ import org.slf4j.LoggerFactory;
  * Expansion goes through {@link Intake#acceptGenerated}: the queue cap applies, the tenant's
  * ingress rate (which meters its API requests) does not.
  *
- * <p>A campaign whose template can no longer be sent as mapped (paused, disabled, recategorised
- * into a different parameter count) or whose audience was deleted pauses itself with the reason.
+ * <p>A campaign whose template can no longer be sent as mapped (paused, disabled, edited so the
+ * mapping no longer fits, recategorised by Meta since it started) or whose audience was deleted
+ * pauses itself with the reason.
  *
  * <p><b>Skips</b>, each recorded with its reason: {@code opted_out}, {@code suppressed} (a
  * suppression that blocks this template's category), {@code marketing_to_us} (Meta delivers no

@@ -270,11 +270,16 @@ public final class TemplateCatalog implements AutoCloseable {
             TemplateSync.Listing listing = fetcher.fetch(c);
             Set<String> listed = new HashSet<>();
             for (JsonNode t : listing.templates()) {
-                TemplateInfo info = fromMeta(waba, t, snapshotAfter);
-                listed.add(key(waba, info.name(), info.language()));
-                TemplateInfo old = templates.put(key(waba, info.name(), info.language()), info);
-                if (!info.equals(old)) {
-                    rows.save(c.tenantId(), info, started);
+                TemplateInfo info = settle(fromMeta(waba, t), snapshotAfter);
+                String k = key(waba, info.name(), info.language());
+                listed.add(k);
+                TemplateInfo old = templates.put(k, info);
+                TemplateInfo settled = settle(info, snapshotAfter); // a webhook that landed during the put is newer still
+                if (settled != info) {
+                    templates.put(k, settled);
+                }
+                if (!settled.equals(old)) {
+                    rows.save(c.tenantId(), settled, started);
                 }
                 reindex(waba, info.name());
             }
@@ -320,10 +325,7 @@ public final class TemplateCatalog implements AutoCloseable {
                 templatesOf(List.of(waba)).forEach(t -> names.add(t.name()));
                 templates.keySet().removeIf(k -> k.startsWith(waba + '\u0000'));
                 for (TemplateRows.Stored s : stored) {
-                    TemplateInfo t = s.info();
-                    String status = newerWebhook("status", waba, t.name(), t.language(), snapshotAfter).orElse(t.status());
-                    String category = newerWebhook("category", waba, t.name(), t.language(), snapshotAfter).orElse(t.category());
-                    remember(new TemplateRows.Stored(t.withStatus(status).withCategory(category), s.syncedAt()));
+                    remember(new TemplateRows.Stored(settle(s.info(), snapshotAfter), s.syncedAt()));
                 }
                 names.forEach(n -> reindex(waba, n)); // names no longer stored are sendable-unknown again
                 return new SyncResult(waba, stored.size(), null, 0);
@@ -334,16 +336,19 @@ public final class TemplateCatalog implements AutoCloseable {
         return sync(c);
     }
 
-    private TemplateInfo fromMeta(String waba, JsonNode t, long snapshotAfter) {
-        String name = t.path("name").asText();
-        String language = t.path("language").asText();
+    private static TemplateInfo fromMeta(String waba, JsonNode t) {
         JsonNode components = t.path("components");
-        String parameterFormat = t.path("parameter_format").asText(TemplateComponents.POSITIONAL);
-        return new TemplateInfo(waba, name, language,
-                newerWebhook("category", waba, name, language, snapshotAfter).orElse(t.path("category").asText("UTILITY")),
-                newerWebhook("status", waba, name, language, snapshotAfter).orElse(t.path("status").asText("APPROVED")),
-                t.hasNonNull("id") ? t.get("id").asText() : null, TemplateComponents.parse(parameterFormat, components),
+        return new TemplateInfo(waba, t.path("name").asText(), t.path("language").asText(), t.path("category").asText("UTILITY"),
+                t.path("status").asText("APPROVED"), t.hasNonNull("id") ? t.get("id").asText() : null,
+                TemplateComponents.parse(t.path("parameter_format").asText(TemplateComponents.POSITIONAL), components),
                 components.isMissingNode() ? "[]" : components.toString());
+    }
+
+    /** The template with the status and category webhooks set after the snapshot began: they are newer. */
+    private TemplateInfo settle(TemplateInfo t, long snapshotAfter) {
+        String status = newerWebhook("status", t.wabaId(), t.name(), t.language(), snapshotAfter).orElse(t.status());
+        String category = newerWebhook("category", t.wabaId(), t.name(), t.language(), snapshotAfter).orElse(t.category());
+        return status.equals(t.status()) && category.equals(t.category()) ? t : t.withStatus(status).withCategory(category);
     }
 
     private void noteWebhook(String kind, String wabaId, String name, String language, String value) {

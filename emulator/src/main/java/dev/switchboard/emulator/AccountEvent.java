@@ -12,13 +12,15 @@ import java.util.Map;
  * {@code business_capability_update} or {@code message_template_status_update} (any other field
  * name is passed through). The entry id is the WABA; when only a phone number is named, the
  * emulator resolves its WABA and fills {@code display_phone_number}. A template status update
- * also changes the template store, so later sends see the new status.
+ * also changes the template store, so later sends see the new status; a template category update
+ * changes the template's category there (so a later listing shows it, and pricing follows it).
  */
 public final class AccountEvent {
     public static final String QUALITY = "phone_number_quality_update";
     public static final String ACCOUNT = "account_update";
     public static final String CAPABILITY = "business_capability_update";
     public static final String TEMPLATE_STATUS = "message_template_status_update";
+    public static final String TEMPLATE_CATEGORY = "template_category_update";
 
     private static final JsonNodeFactory F = JsonNodeFactory.instance;
 
@@ -66,6 +68,20 @@ public final class AccountEvent {
         }
         v.put("reason", reason == null ? "NONE" : reason);
         return new AccountEvent(TEMPLATE_STATUS, wabaId, null, v);
+    }
+
+    /**
+     * A completed recategorisation ({@code previous_category} → {@code new_category}), as Meta
+     * sends when it moves a UTILITY template to MARKETING; {@code language} null means every language.
+     */
+    public static AccountEvent templateCategory(String wabaId, String templateName, String language, String previousCategory,
+                                                String newCategory) {
+        ObjectNode v = F.objectNode().put("message_template_name", templateName);
+        if (language != null) {
+            v.put("message_template_language", language);
+        }
+        v.put("previous_category", requireNonNull(previousCategory, "previousCategory")).put("new_category", requireNonNull(newCategory, "newCategory"));
+        return new AccountEvent(TEMPLATE_CATEGORY, wabaId, null, v);
     }
 
     /** Any field with a value given verbatim. */

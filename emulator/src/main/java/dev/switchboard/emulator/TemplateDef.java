@@ -86,6 +86,26 @@ public final class TemplateDef {
         return toBuilder().status(newStatus).build();
     }
 
+    public TemplateDef withCategory(Category newCategory) {
+        return toBuilder().category(newCategory).build();
+    }
+
+    /**
+     * The HEADER format of a template created through the API (TEXT, IMAGE, VIDEO, DOCUMENT,
+     * LOCATION), or null: a media or location header needs a header parameter of that type.
+     */
+    public String headerFormat() {
+        if (components == null) {
+            return headerText == null ? null : "TEXT";
+        }
+        for (com.fasterxml.jackson.databind.JsonNode c : components) {
+            if ("HEADER".equals(c.path("type").asText())) {
+                return c.path("format").asText("TEXT").toUpperCase(java.util.Locale.ROOT);
+            }
+        }
+        return null;
+    }
+
     public TemplateDef inWaba(String newWabaId) {
         return toBuilder().wabaId(newWabaId).id(null).build();
     }

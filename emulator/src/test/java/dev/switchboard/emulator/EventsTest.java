@@ -134,6 +134,19 @@ class EventsTest {
     }
 
     @Test
+    void templateCategoryUpdateChangesTheStoreAndNamesBothCategories() {
+        emu.accountEvent(AccountEvent.templateCategory("waba-1", "order_update", "en_US", "UTILITY", "MARKETING"));
+        JsonNode v = rx.awaitChanges(AccountEvent.TEMPLATE_CATEGORY, 1, WAIT).get(0).path("value");
+        assertThat(v.path("message_template_id").asLong()).isPositive();
+        assertThat(v.path("message_template_name").asText()).isEqualTo("order_update");
+        assertThat(v.path("message_template_language").asText()).isEqualTo("en_US");
+        assertThat(v.path("previous_category").asText()).isEqualTo("UTILITY");
+        assertThat(v.path("new_category").asText()).isEqualTo("MARKETING");
+        JsonNode listed = graph.get("/v23.0/waba-1/message_templates?name=order_update", "token-1").json().path("data").get(0);
+        assertThat(listed.path("category").asText()).as("a later sync sees the new category").isEqualTo("MARKETING");
+    }
+
+    @Test
     void scenarioRunsStepsInOrderWithDelays() {
         String body = """
                 {"steps":[

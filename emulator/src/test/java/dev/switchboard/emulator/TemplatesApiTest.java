@@ -142,6 +142,30 @@ class TemplatesApiTest {
     }
 
     @Test
+    void aMediaHeaderNeedsAHeaderParameterOfItsFormat() {
+        try (Emulator emu = Emulator.start(base().build())) {
+            Graph g = new Graph(emu);
+            ObjectNode promo = Graph.json("""
+                    {"name":"spring_promo","language":"en_US","category":"MARKETING","components":[
+                      {"type":"HEADER","format":"IMAGE","example":{"header_handle":["4::aW"]}},
+                      {"type":"BODY","text":"Hi {{1}}"}]}""");
+            assertThat(g.request("POST", "/v23.0/waba-1/message_templates", "token-1", promo).status()).isEqualTo(200);
+            Graph.Response bare = g.send("1001", "token-1", Graph.template("15551234567", "spring_promo", "Ann"));
+            assertThat(bare.code()).isEqualTo(132012);
+            assertThat(bare.json().path("error").path("error_data").path("details").asText())
+                    .isEqualTo("header: Format mismatch, expected IMAGE, received UNKNOWN");
+            ObjectNode video = Graph.template("15551234567", "spring_promo", "Ann");
+            ((com.fasterxml.jackson.databind.node.ArrayNode) video.path("template").path("components")).addObject().put("type", "header")
+                    .putArray("parameters").addObject().put("type", "video").putObject("video").put("link", "https://example.com/v.mp4");
+            assertThat(g.send("1001", "token-1", video).code()).isEqualTo(132012);
+            ObjectNode image = Graph.template("15551234567", "spring_promo", "Ann");
+            ((com.fasterxml.jackson.databind.node.ArrayNode) image.path("template").path("components")).addObject().put("type", "header")
+                    .putArray("parameters").addObject().put("type", "image").putObject("image").put("link", "https://example.com/a.jpg");
+            assertThat(g.send("1001", "token-1", image).status()).isEqualTo(200);
+        }
+    }
+
+    @Test
     void deleteByNameOrByIdAndPagingKeepsFilters() {
         try (Emulator emu = Emulator.start(base().build())) {
             Graph g = new Graph(emu);

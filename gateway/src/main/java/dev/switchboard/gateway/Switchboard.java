@@ -37,6 +37,7 @@ import dev.switchboard.gateway.outbound.SendPathMetrics;
 import dev.switchboard.gateway.store.Database;
 import dev.switchboard.gateway.store.GroupCommitWriter;
 import dev.switchboard.gateway.store.Jdbc;
+import dev.switchboard.gateway.templates.TemplatesApi;
 import dev.switchboard.gateway.tenancy.AppSecrets;
 import dev.switchboard.gateway.tenancy.NumberFacts;
 import dev.switchboard.gateway.tenancy.Tenancy;
@@ -54,7 +55,6 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -164,6 +164,7 @@ public final class Switchboard implements AutoCloseable {
                 new Mount("/", new OpenApiDoc()),
                 new Mount("/v1/audience", new AudienceApi(tenancy, audience, sendWriter, io, clock)),
                 new Mount("/v1/audiences", audiencesApi),
+                new Mount("/v1/templates", new TemplatesApi(templates, tenancy, io, config.templates().manualSyncInterval(), clock)),
                 new Mount("/v1/campaigns", CampaignsApi.of(db, sendWriter, audiencesApi.audiences(), audience, intake, templates, messages, outbound, campaignHolds, tenancy, io, clock)),
                 new Mount("/v1", new NativeApi(tenancy, intake, outbound, messages, sendWriter, io, maxBody * NATIVE_BODY_FACTOR, clock)),
                 new Mount("/admin", new AdminApi(tenancy, appSecrets, outbound, io, config.security().adminToken())),
@@ -191,7 +192,6 @@ public final class Switchboard implements AutoCloseable {
                     r.error(Throwable.class, new ErrorHandler(io));
                 })
                 .build();
-        tenancy.onChannelChange(c -> CompletableFuture.runAsync(() -> templates.sync(c)));
         this.webhookProcessor = new JournalProcessor(journal, sendWriter, jdbc, tenancy, events, templates, outbound, audience, windows,
                 appSecrets, json, clock, registry);
         outbound.evidenceFrom(webhookProcessor::backlog);
@@ -200,7 +200,7 @@ public final class Switchboard implements AutoCloseable {
         delivery.start();
         archive.start();
         server.start();
-        templates.syncAll();
+        templates.start(config.templates().syncInterval(), config.templates().callsPerHour());
         ops.markReady();
         LOG.info("Switchboard listening on {} ({} database)", baseUrl(), db.dialect());
     }
@@ -296,6 +296,7 @@ public final class Switchboard implements AutoCloseable {
         ops.markDraining();
         outbound.drain(config.sending().drainTimeout());
         numberFacts.close();
+        templates.close();
         outbound.close();
         webhookProcessor.close();
         delivery.close();

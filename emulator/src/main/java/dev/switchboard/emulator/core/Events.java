@@ -74,6 +74,8 @@ public final class Events {
         }
         if (AccountEvent.TEMPLATE_STATUS.equals(e.field())) {
             value = applyTemplateStatus(wabaId, value);
+        } else if (AccountEvent.TEMPLATE_CATEGORY.equals(e.field())) {
+            value = applyTemplateCategory(wabaId, value);
         }
         core.deliver(EmulatorCore.envelope(wabaId, e.field(), value));
     }
@@ -93,6 +95,33 @@ public final class Events {
         if (!value.has("message_template_id")) {
             String id = changed.isEmpty() ? "0" : changed.get(0).id();
             ObjectNode ordered = value.objectNode().put("event", event).put("message_template_id", Long.parseLong(id.matches("\\d+") ? id : "0"));
+            ordered.setAll(value);
+            value = ordered;
+        }
+        if (!value.has("message_template_language") && !changed.isEmpty()) {
+            value.put("message_template_language", changed.get(0).language());
+        }
+        return value;
+    }
+
+    /**
+     * A completed recategorisation ({@code new_category} with {@code previous_category}) changes
+     * the store; an impending one (with {@code correct_category}) only announces it.
+     */
+    private ObjectNode applyTemplateCategory(String wabaId, ObjectNode value) {
+        String name = value.path("message_template_name").asText(null);
+        String language = value.path("message_template_language").asText(null);
+        TemplateDef.Category category;
+        try {
+            category = value.has("correct_category") ? null : TemplateDef.Category.valueOf(value.path("new_category").asText(""));
+        } catch (IllegalArgumentException unknown) {
+            category = null;
+        }
+        List<TemplateDef> changed = category == null || name == null ? List.of()
+                : core.templates().setCategory(wabaId, name, language, category);
+        if (!value.has("message_template_id")) {
+            String id = changed.isEmpty() ? "0" : changed.get(0).id();
+            ObjectNode ordered = value.objectNode().put("message_template_id", Long.parseLong(id.matches("\\d+") ? id : "0"));
             ordered.setAll(value);
             value = ordered;
         }

@@ -77,6 +77,10 @@ public final class GraphError extends RuntimeException {
         return whatsapp(400, 132000, "Number of parameters does not match the expected number of params", details);
     }
 
+    public static GraphError templateParamFormat(String details) {
+        return whatsapp(400, 132012, "Parameter format does not match format in the created template", details);
+    }
+
     public static GraphError templateMissing(String name, String language) {
         return whatsapp(400, 132001, "Template name does not exist in the translation",
                 "template name (" + name + ") does not exist in " + language);

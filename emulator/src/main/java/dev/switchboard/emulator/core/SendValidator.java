@@ -213,8 +213,26 @@ public final class SendValidator {
             default -> throw GraphError.templateMissing(name, language);
         }
         checkParameters(def, t, "body", def.bodyParameters());
-        checkParameters(def, t, "header", def.headerParameters());
+        if (def.headerFormat() == null || def.headerFormat().equals("TEXT")) {
+            checkParameters(def, t, "header", def.headerParameters());
+        } else {
+            checkHeaderMedia(def, t);
+        }
         return def;
+    }
+
+    /** A media or location header needs a header parameter of that type (Meta: 132012, "Format mismatch"). */
+    private static void checkHeaderMedia(TemplateDef def, JsonNode template) {
+        String format = def.headerFormat();
+        String received = "UNKNOWN";
+        for (JsonNode c : template.path("components")) {
+            if ("header".equalsIgnoreCase(c.path("type").asText()) && c.path("parameters").size() == 1) {
+                received = c.path("parameters").path(0).path("type").asText("UNKNOWN").toUpperCase(java.util.Locale.ROOT);
+            }
+        }
+        if (!received.equals(format)) {
+            throw GraphError.templateParamFormat("header: Format mismatch, expected " + format + ", received " + received);
+        }
     }
 
     private static void checkParameters(TemplateDef def, JsonNode template, String componentType, List<String> expected) {

@@ -108,6 +108,23 @@ public final class TemplateStore {
         return changed;
     }
 
+    /** Applies a recategorisation by name (and language when given); returns the templates changed. */
+    public List<TemplateDef> setCategory(String wabaId, String name, String language, TemplateDef.Category category) {
+        List<TemplateDef> changed = new ArrayList<>();
+        Map<String, TemplateDef> map = byWaba.get(wabaId);
+        if (map == null) {
+            return changed;
+        }
+        for (TemplateDef t : List.copyOf(map.values())) {
+            if (t.name().equals(name) && (language == null || t.language().equals(language))) {
+                TemplateDef updated = t.withCategory(category);
+                map.put(key(t.name(), t.language()), updated);
+                changed.add(updated);
+            }
+        }
+        return changed;
+    }
+
     private static String key(String name, String language) {
         return name + '\u0000' + language;
     }

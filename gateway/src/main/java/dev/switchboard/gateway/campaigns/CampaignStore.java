@@ -25,8 +25,8 @@ import java.util.function.IntConsumer;
  */
 final class CampaignStore {
     private static final String COLUMNS = "id, tenant_id, name, template_name, template_lang, audience_id, parameters, channel_id,"
-            + " channel_pool, lane, start_at, state, state_reason, targeted, expanded, cursor_phone, exhausted, created_at, updated_at";
-    private static final TypeReference<List<Campaign.Param>> PARAMS = new TypeReference<>() {};
+            + " channel_pool, lane, start_at, state, state_reason, targeted, expanded, cursor_phone, exhausted, created_at, updated_at,"
+            + " template_category";
     private static final TypeReference<List<String>> STRINGS = new TypeReference<>() {};
 
     /** A skipped recipient and why. */
@@ -45,11 +45,11 @@ final class CampaignStore {
 
     WriteOp insert(Campaign c) {
         return b -> {
-            PreparedStatement ps = b.batch("INSERT INTO campaigns (" + COLUMNS + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+            PreparedStatement ps = b.batch("INSERT INTO campaigns (" + COLUMNS + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
             Jdbc.bind(ps, c.id(), c.tenantId(), c.name(), c.templateName(), c.templateLanguage(), c.audienceId(),
-                    write(c.parameters()), c.channelId(), c.channelPool() == null ? null : write(c.channelPool()), c.lane(),
+                    c.parameters().toJson(json).toString(), c.channelId(), c.channelPool() == null ? null : write(c.channelPool()), c.lane(),
                     c.startAt(), c.state().wire(), c.stateReason(), c.targeted(), c.expanded(), c.cursorPhone(), c.exhausted() ? 1 : 0,
-                    c.createdAt(), c.updatedAt());
+                    c.createdAt(), c.updatedAt(), c.templateCategory());
             ps.addBatch();
         };
     }
@@ -84,6 +84,22 @@ final class CampaignStore {
             PreparedStatement ps = b.batch("UPDATE campaigns SET state=?, state_reason=?, targeted=COALESCE(?, targeted), updated_at=? WHERE id=?"
                     + " AND state IN (" + in + ")", moved);
             Jdbc.bind(ps, to.wire(), reason, targeted, now, id);
+            ps.addBatch();
+        };
+    }
+
+    /**
+     * Records the template category the campaign accepts (at start, or on resume after Meta
+     * recategorised it), only while it is still in one of {@code from}.
+     */
+    WriteOp templateCategory(String id, String category, Set<Campaign.State> from) {
+        StringBuilder in = new StringBuilder();
+        for (Campaign.State s : from) {
+            in.append(in.isEmpty() ? "'" : ",'").append(s.wire()).append('\'');
+        }
+        return b -> {
+            PreparedStatement ps = b.batch("UPDATE campaigns SET template_category=? WHERE id=? AND state IN (" + in + ")");
+            Jdbc.bind(ps, category, id);
             ps.addBatch();
         };
     }
@@ -142,12 +158,12 @@ final class CampaignStore {
     private Campaign campaign(ResultSet rs) throws SQLException {
         String pool = rs.getString("channel_pool");
         return new Campaign(rs.getString("id"), rs.getString("tenant_id"), rs.getString("name"), rs.getString("template_name"),
-                rs.getString("template_lang"), rs.getString("audience_id"), read(rs.getString("parameters"), PARAMS),
+                rs.getString("template_lang"), rs.getString("audience_id"), TemplateMapping.read(rs.getString("parameters"), json),
                 rs.getString("channel_id"), pool == null ? null : read(pool, STRINGS), rs.getString("lane"),
                 Jdbc.longOrNull(rs, "start_at"), Campaign.State.parse(rs.getString("state")), rs.getString("state_reason"),
                 rs.getLong("targeted"),
                 rs.getLong("expanded"), rs.getString("cursor_phone"), rs.getInt("exhausted") != 0, rs.getLong("created_at"),
-                rs.getLong("updated_at"));
+                rs.getLong("updated_at"), rs.getString("template_category"));
     }
 
     private String write(Object o) {

@@ -41,8 +41,13 @@ import java.util.concurrent.locks.ReentrantLock;
  * channel workers' memory.
  *
  * <p><b>Validation before start.</b> The template must be in the catalogue for every channel the
- * campaign may use, sendable, and the mapping must give exactly its body parameters, so Meta's
- * 132000 (parameter count mismatch) is refused here with a 400 rather than a million times.
+ * campaign may use, sendable, and the mapping must fit it ({@link MappingCheck}: body, header,
+ * buttons), so Meta's 132000 (parameter count) and 132012 (parameter format) are refused here
+ * with a 400 rather than a million times. The same check runs before every chunk, with one more:
+ * the template's category must still be the one it had at start, since Meta may recategorise a
+ * UTILITY template as MARKETING ({@code template_category_update}), which changes its price and
+ * who may receive it. The campaign then pauses naming both categories; resuming it accepts the
+ * new one.
  */
 public final class Campaigns {
     private static final SecureRandom RANDOM = new SecureRandom();
@@ -92,14 +97,14 @@ public final class Campaigns {
         return locks.computeIfAbsent(campaignId, k -> new ReentrantLock());
     }
 
-    Campaign create(String tenantId, String name, String template, String language, String audienceId, List<Campaign.Param> params,
+    Campaign create(String tenantId, String name, String template, String language, String audienceId, TemplateMapping params,
                     String channelId, List<String> pool, String lane, Long startAt) {
         audiences.find(tenantId, audienceId).orElseThrow(() -> Rejection.invalid("audience_id", "is not an audience of yours: " + audienceId));
         channels(tenantId, channelId, pool);
         long now = clock.millis();
         Campaign c = new Campaign(String.format("cmp_%012x%012x", now, RANDOM.nextLong() & 0xffffffffffffL), tenantId, name,
-                template, language, audienceId, List.copyOf(params), channelId, pool == null ? null : List.copyOf(pool), lane, startAt,
-                Campaign.State.DRAFT, null, 0, 0, null, false, now, now);
+                template, language, audienceId, params, channelId, pool == null ? null : List.copyOf(pool), lane, startAt,
+                Campaign.State.DRAFT, null, 0, 0, null, false, now, now, null);
         write(store.insert(c));
         return c;
     }
@@ -132,9 +137,15 @@ public final class Campaigns {
 
     /**
      * The template as the catalogue knows it for every channel of the campaign, with the mapping
-     * checked against it; a 400 {@code campaign_invalid} otherwise.
+     * checked against it and its category against the one the campaign started with; a 400
+     * {@code campaign_invalid} otherwise.
      */
     TemplateCatalog.TemplateInfo validate(Campaign c) {
+        return validate(c, true);
+    }
+
+    /** As {@link #validate(Campaign)}; without {@code sameCategory}, a new category is accepted (start, resume). */
+    private TemplateCatalog.TemplateInfo validate(Campaign c, boolean sameCategory) {
         TemplateCatalog.TemplateInfo found = null;
         Set<String> wabas = new HashSet<>();
         for (Channel ch : channels(c.tenantId(), c.channelId(), c.channelPool())) {
@@ -147,9 +158,18 @@ public final class Campaigns {
             if ("PAUSED".equals(t.status()) || "DISABLED".equals(t.status()) || "REJECTED".equals(t.status())) {
                 throw invalid("Template " + c.templateName() + " is " + t.status() + " in WABA " + ch.wabaId());
             }
-            if (t.parameterCount() != c.parameters().size()) {
-                throw invalid("Template " + c.templateName() + " takes " + t.parameterCount() + " body parameter(s) but the mapping gives "
-                        + c.parameters().size() + " (Meta would refuse every message with 132000)");
+            String problem = MappingCheck.problem(c.parameters(), t);
+            if (problem != null) {
+                throw invalid(problem);
+            }
+            if (sameCategory && c.templateCategory() != null && !c.templateCategory().equals(t.category())) {
+                throw invalid("Meta recategorised template " + c.templateName() + " (" + c.templateLanguage() + ") from "
+                        + c.templateCategory() + " to " + t.category() + " in WABA " + ch.wabaId() + "; it would now be sent and charged as "
+                        + t.category() + ". Resume the campaign to accept " + t.category());
+            }
+            if (found != null && !found.category().equals(t.category())) {
+                throw invalid("Template " + c.templateName() + " is " + found.category() + " in WABA " + found.wabaId() + " but "
+                        + t.category() + " in WABA " + ch.wabaId() + "; send from channels of one category");
             }
             found = found == null ? t : found;
         }
@@ -179,9 +199,10 @@ public final class Campaigns {
         if (c.state() != Campaign.State.DRAFT) {
             throw illegal(c, "start");
         }
-        validate(c);
+        TemplateCatalog.TemplateInfo t = validate(c, false);
         AudienceInfo a = audiences.find(tenantId, c.audienceId())
                 .orElseThrow(() -> invalid("Audience " + c.audienceId() + " was deleted"));
+        write(store.templateCategory(c.id(), t.category(), EnumSet.of(Campaign.State.DRAFT)));
         Campaign.State to = c.startAt() != null && c.startAt() > clock.millis() ? Campaign.State.SCHEDULED : Campaign.State.RUNNING;
         return move(c, EnumSet.of(Campaign.State.DRAFT), to, a.contacts(), null, "start", () -> { });
     }
@@ -209,7 +230,12 @@ public final class Campaigns {
 
     Campaign resume(String tenantId, String id) {
         Campaign c = existing(tenantId, id);
-        validate(c); // a campaign paused for its template resumes only once the template is sendable again
+        // a campaign paused for its template resumes only once the template is sendable again; one
+        // paused because Meta recategorised it resumes under the new category: resuming accepts it
+        TemplateCatalog.TemplateInfo t = validate(c, false);
+        if (c.state() == Campaign.State.PAUSED && !t.category().equals(c.templateCategory())) {
+            write(store.templateCategory(c.id(), t.category(), EnumSet.of(Campaign.State.PAUSED)));
+        }
         return move(c, EnumSet.of(Campaign.State.PAUSED), Campaign.State.RUNNING, null, null, "resume", () -> {
             holds.release(c.id());
             outbound.releaseAside(c.id());

@@ -35,7 +35,8 @@ import java.util.TreeMap;
  * A tenant's campaigns under {@code /v1/campaigns}, with the tenant's API key:
  * <pre>
  * POST /v1/campaigns                  {"name", "template": {"name", "language"}, "audience_id",
- *                                      "parameters"?: [{"variable", "default"?} | {"text"}],
+ *                                      "parameters"?: [{"variable", "default"?} | {"text"}]
+ *                                                   | {"header"?, "body"?, "buttons"?} (see TemplateMapping),
  *                                      "channel_id"? | "channel_pool"?, "lane"?: low, "start_at"?} → 201 draft
  * GET  /v1/campaigns                  ?after=&amp;limit= → {"data": [campaign], "paging"?: {"after"}}
  * GET  /v1/campaigns/{id}             → campaign
@@ -119,28 +120,9 @@ public final class CampaignsApi implements HttpService {
                 pool.add(p.asText());
             }
         }
-        Campaign c = campaigns.create(t.id(), name.strip(), tName, tLang, audience, params(b.get("parameters")), text(b, "channel_id"),
+        Campaign c = campaigns.create(t.id(), name.strip(), tName, tLang, audience, TemplateMapping.parse(b.get("parameters")), text(b, "channel_id"),
                 pool, lane.name(), startAt(b.get("start_at")));
         io.send(res, 201, view(c));
-    }
-
-    private static List<Campaign.Param> params(JsonNode n) {
-        List<Campaign.Param> out = new ArrayList<>();
-        if (n == null || n.isNull()) {
-            return out;
-        }
-        if (!n.isArray()) {
-            throw Rejection.invalid("parameters", "must be an array of {\"variable\", \"default\"?} or {\"text\"}");
-        }
-        for (JsonNode p : n) {
-            String variable = text(p, "variable");
-            String fixed = text(p, "text");
-            if ((variable == null) == (fixed == null)) {
-                throw Rejection.invalid("parameters[" + out.size() + "]", "must have exactly one of variable or text");
-            }
-            out.add(new Campaign.Param(variable, text(p, "default"), fixed));
-        }
-        return out;
     }
 
     private static Long startAt(JsonNode n) {
@@ -245,20 +227,10 @@ public final class CampaignsApi implements HttpService {
     private ObjectNode view(Campaign c) {
         ObjectNode n = io.json().createObjectNode().put("id", c.id()).put("name", c.name()).put("state", c.state().wire())
                 .put("state_reason", c.stateReason());
-        n.putObject("template").put("name", c.templateName()).put("language", c.templateLanguage());
+        n.putObject("template").put("name", c.templateName()).put("language", c.templateLanguage())
+                .put("category", c.templateCategory());
         n.put("audience_id", c.audienceId());
-        ArrayNode ps = n.putArray("parameters");
-        for (Campaign.Param p : c.parameters()) {
-            ObjectNode o = ps.addObject();
-            if (p.text() != null) {
-                o.put("text", p.text());
-            } else {
-                o.put("variable", p.variable());
-                if (p.defaultValue() != null) {
-                    o.put("default", p.defaultValue());
-                }
-            }
-        }
+        n.set("parameters", c.parameters().toJson(io.json()));
         n.put("channel_id", c.channelId());
         if (c.channelPool() != null) {
             ArrayNode pool = n.putArray("channel_pool");

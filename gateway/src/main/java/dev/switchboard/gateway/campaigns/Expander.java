@@ -1,7 +1,6 @@
 package dev.switchboard.gateway.campaigns;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.i18n.phonenumbers.NumberParseException;
 import com.google.i18n.phonenumbers.PhoneNumberUtil;
@@ -52,8 +51,9 @@ import org.slf4j.LoggerFactory;
  * Expansion goes through {@link Intake#acceptGenerated}: the queue cap applies, the tenant's
  * ingress rate (which meters its API requests) does not.
  *
- * <p>A campaign whose template can no longer be sent as mapped (paused, disabled, recategorised
- * into a different parameter count) or whose audience was deleted pauses itself with the reason.
+ * <p>A campaign whose template can no longer be sent as mapped (paused, disabled, edited so the
+ * mapping no longer fits, recategorised by Meta since it started) or whose audience was deleted
+ * pauses itself with the reason.
  *
  * <p><b>Skips</b>, each recorded with its reason: {@code opted_out}, {@code suppressed} (a
  * suppression that blocks this template's category), {@code marketing_to_us} (Meta delivers no
@@ -265,10 +265,9 @@ final class Expander implements AutoCloseable {
         if (marketing && usNumber(phone)) {
             return new CampaignStore.Skip(phone, "marketing_to_us", "Meta delivers no marketing templates to US numbers");
         }
-        for (Campaign.Param p : c.parameters()) {
-            if (p.valueFor(contact.variables()) == null) {
-                return new CampaignStore.Skip(phone, "invalid", "no value for variable " + p.variable() + " and no default");
-            }
+        String missing = c.parameters().missingVariable(contact.variables());
+        if (missing != null) {
+            return new CampaignStore.Skip(phone, "invalid", "no value for variable " + missing + " and no default");
         }
         return null;
     }
@@ -311,10 +310,7 @@ final class Expander implements AutoCloseable {
         ObjectNode t = b.putObject("template").put("name", c.templateName());
         t.putObject("language").put("code", c.templateLanguage());
         if (!c.parameters().isEmpty()) {
-            ArrayNode params = t.putArray("components").addObject().put("type", "body").putArray("parameters");
-            for (Campaign.Param p : c.parameters()) {
-                params.addObject().put("type", "text").put("text", p.valueFor(contact.variables()));
-            }
+            t.set("components", c.parameters().components(contact.variables(), json));
         }
         return b;
     }

@@ -25,18 +25,26 @@ public record SwitchboardConfig(
         Bootstrap bootstrap,
         Delivery delivery,
         Archive archive,
-        Audiences audiences) {
+        Audiences audiences,
+        Templates templates) {
 
     /** The sections every deployment sets; delivery, archive and audiences take their defaults. */
     public SwitchboardConfig(Http http, Database database, Security security, Upstream upstream, Sending sending,
                              Webhooks webhooks, Emulator emulator, Bootstrap bootstrap) {
-        this(http, database, security, upstream, sending, webhooks, emulator, bootstrap, null, null, null);
+        this(http, database, security, upstream, sending, webhooks, emulator, bootstrap, null, null, null, null);
     }
 
     /** Every section but audiences, which takes its defaults. */
     public SwitchboardConfig(Http http, Database database, Security security, Upstream upstream, Sending sending,
                              Webhooks webhooks, Emulator emulator, Bootstrap bootstrap, Delivery delivery, Archive archive) {
-        this(http, database, security, upstream, sending, webhooks, emulator, bootstrap, delivery, archive, null);
+        this(http, database, security, upstream, sending, webhooks, emulator, bootstrap, delivery, archive, null, null);
+    }
+
+    /** Every section but templates, which takes its defaults. */
+    public SwitchboardConfig(Http http, Database database, Security security, Upstream upstream, Sending sending,
+                             Webhooks webhooks, Emulator emulator, Bootstrap bootstrap, Delivery delivery, Archive archive,
+                             Audiences audiences) {
+        this(http, database, security, upstream, sending, webhooks, emulator, bootstrap, delivery, archive, audiences, null);
     }
 
     public SwitchboardConfig {
@@ -51,15 +59,23 @@ public record SwitchboardConfig(
         delivery = delivery == null ? Delivery.defaults() : delivery;
         archive = archive == null ? Archive.defaults() : archive;
         audiences = audiences == null ? Audiences.defaults() : audiences;
+        templates = templates == null ? Templates.defaults() : templates;
     }
 
     public static SwitchboardConfig defaults() {
-        return new SwitchboardConfig(null, null, null, null, null, null, null, null, null, null, null);
+        return new SwitchboardConfig(null, null, null, null, null, null, null, null, null, null, null, null);
     }
 
     /** This configuration with another audiences section. */
     public SwitchboardConfig withAudiences(Audiences a) {
-        return new SwitchboardConfig(http, database, security, upstream, sending, webhooks, emulator, bootstrap, delivery, archive, a);
+        return new SwitchboardConfig(http, database, security, upstream, sending, webhooks, emulator, bootstrap, delivery, archive, a,
+                templates);
+    }
+
+    /** This configuration with another templates section. */
+    public SwitchboardConfig withTemplates(Templates t) {
+        return new SwitchboardConfig(http, database, security, upstream, sending, webhooks, emulator, bootstrap, delivery, archive,
+                audiences, t);
     }
 
     /** The public HTTP listener. */
@@ -308,6 +324,28 @@ public record SwitchboardConfig(
 
         public static Audiences defaults() {
             return new Audiences(0, 0, 0);
+        }
+    }
+
+    /**
+     * The template catalogue. Every WABA's templates are read from Meta again every
+     * {@code syncInterval} (default 15 minutes; webhooks bring status and category changes in
+     * between, not new or edited templates), with at most {@code callsPerHour} list calls per WABA
+     * (default 100: Meta's management-API budget is about 200 an hour per WABA and the tenant's
+     * own template and profile calls share it; a WABA whose sync would go past it waits).
+     * A tenant may ask for a sync ({@code POST /v1/templates/sync}) once per
+     * {@code manualSyncInterval} (default 60 s).
+     */
+    public record Templates(Duration syncInterval, int callsPerHour, Duration manualSyncInterval) {
+        public Templates {
+            syncInterval = syncInterval == null || syncInterval.isNegative() || syncInterval.isZero()
+                    ? Duration.ofMinutes(15) : syncInterval;
+            callsPerHour = callsPerHour <= 0 ? 100 : callsPerHour;
+            manualSyncInterval = manualSyncInterval == null || manualSyncInterval.isNegative() ? Duration.ofSeconds(60) : manualSyncInterval;
+        }
+
+        public static Templates defaults() {
+            return new Templates(null, 0, null);
         }
     }
 

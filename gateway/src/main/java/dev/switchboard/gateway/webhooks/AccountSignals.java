@@ -25,7 +25,12 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code business_capability_update}: the portfolio's daily conversation limit becomes the
  *       channels' tier;</li>
  *   <li>{@code message_template_status_update}: the template's status, so queued messages with
- *       a paused template wait and those with a disabled one fail.</li>
+ *       a paused template wait and those with a disabled one fail;</li>
+ *   <li>{@code template_category_update}: the template's category ({@code new_category}), so
+ *       later sends take the new category's lane and rules, and a running campaign that started
+ *       under the old one pauses (see {@code campaigns.Campaigns#validate}). A notice of a change
+ *       still to come (it carries {@code correct_category}) names the current category as
+ *       {@code new_category}, so applying it changes nothing.</li>
  * </ul>
  * Every change goes through {@link Tenancy} (write-through, listeners) and wakes the workers.
  */
@@ -49,6 +54,7 @@ final class AccountSignals {
             case "account_update" -> account(wabaId, value);
             case "business_capability_update" -> capability(wabaId, value);
             case "message_template_status_update" -> template(wabaId, value);
+            case "template_category_update" -> category(wabaId, value);
             default -> LOG.debug("webhook field {} is archived, not applied", field);
         }
     }
@@ -131,6 +137,24 @@ final class AccountSignals {
         if ("APPROVED".equals(status)) {
             // messages Meta refused with 132015 while it was paused wait 10 minutes; not any more
             channelsOf(wabaId).forEach(c -> outbound.templateSendable(c.phoneNumberId(), name));
+        }
+    }
+
+    private void category(String wabaId, JsonNode value) {
+        String name = value.path("message_template_name").asText(null);
+        String category = value.path("new_category").asText("").toUpperCase(Locale.ROOT);
+        if (wabaId == null || (name == null && !value.hasNonNull("message_template_id")) || category.isEmpty()) {
+            return;
+        }
+        String id = value.hasNonNull("message_template_id") ? value.get("message_template_id").asText() : null;
+        String language = value.path("message_template_language").asText(null);
+        for (TemplateCatalog.TemplateInfo t : templates.updateCategory(wabaId, id, name, language, category)) {
+            LOG.info("template {} ({}) of WABA {} recategorised {} → {}", t.name(), t.language(), wabaId,
+                    value.path("previous_category").asText("?"), t.category());
+        }
+        if (value.hasNonNull("correct_category")) {
+            LOG.info("template {} ({}) of WABA {} will be recategorised as {} (notice from Meta)", name, language, wabaId,
+                    value.path("correct_category").asText());
         }
     }
 

@@ -54,6 +54,13 @@ final class Harness implements AutoCloseable {
 
     static Harness start(SwitchboardConfig.Database db, Path dir, SwitchboardConfig.Sending sending,
                          Consumer<EmulatorConfig.Builder> emulatorTweaks, SwitchboardConfig.TenantSpec... tenants) {
+        return start(db, dir, sending, emulatorTweaks, c -> c, tenants);
+    }
+
+    /** As above, with the node's configuration adjusted by {@code configTweaks} (e.g. {@code withTemplates}). */
+    static Harness start(SwitchboardConfig.Database db, Path dir, SwitchboardConfig.Sending sending,
+                         Consumer<EmulatorConfig.Builder> emulatorTweaks, java.util.function.UnaryOperator<SwitchboardConfig> configTweaks,
+                         SwitchboardConfig.TenantSpec... tenants) {
         EmulatorConfig.Builder eb = EmulatorConfig.builder().host("127.0.0.1").port(0).appSecret(APP_SECRET).seed(7L);
         for (SwitchboardConfig.TenantSpec t : tenants) {
             for (SwitchboardConfig.ChannelSpec c : t.channels()) {
@@ -77,7 +84,7 @@ final class Harness implements AutoCloseable {
                 SwitchboardConfig.Emulator.defaults(),
                 new SwitchboardConfig.Bootstrap(List.of(tenants)), null, TestNodes.archiveIn(dir));
         try {
-            return new Harness(emulator, config);
+            return new Harness(emulator, configTweaks.apply(config));
         } catch (RuntimeException e) {
             emulator.close();
             throw e;

@@ -17,8 +17,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * A template-status webhook that lands while a sync is between reading Meta's list and writing
- * it is newer than the list: the sync must not put the template back to APPROVED. The window is
+ * A template-status (or category) webhook that lands while a sync is between reading Meta's list
+ * and writing it is newer than the list: the sync must not put the template back to APPROVED (or
+ * its old category), in memory or on disk. The window is
  * forced open deterministically: a stand-in for Meta's list endpoint answers only after the test
  * has applied the webhook. (A stand-in rather than the emulator because the race needs Meta's
  * answer to be older than a status change, which a live emulator never gives on demand.)
@@ -55,10 +56,18 @@ class TemplateSyncRaceTest {
             assertThat(listRequested.await(30, TimeUnit.SECONDS)).as("the sync asked for the list").isTrue();
 
             catalog.updateStatus(channel.wabaId(), "flash_sale", "en_US", "PAUSED");
+            catalog.updateCategory(channel.wabaId(), null, "flash_sale", "en_US", "UTILITY"); // a recategorisation likewise
             webhookApplied.countDown();
             sync.get(30, TimeUnit.SECONDS);
 
             assertThat(catalog.holdStatus(channel.wabaId(), "flash_sale")).isEqualTo("PAUSED");
+            assertThat(catalog.find(channel.wabaId(), "flash_sale", "en_US").orElseThrow().category()).isEqualTo("UTILITY");
+            try (TemplateCatalog restarted = new TemplateCatalog("http://127.0.0.1:1", "v23.0", node.switchboard().tenancy(),
+                    new Jdbc(node.switchboard().database().reads()), new ObjectMapper(), Clock.systemUTC())) {
+                assertThat(restarted.find(channel.wabaId(), "flash_sale", "en_US").orElseThrow().category())
+                        .as("and so on disk").isEqualTo("UTILITY");
+                assertThat(restarted.holdStatus(channel.wabaId(), "flash_sale")).isEqualTo("PAUSED");
+            }
             assertThat(catalog.find(channel.wabaId(), "flash_sale", "en_US").orElseThrow().parameterCount()).isEqualTo(1);
         } finally {
             meta.stop(0);

@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import dev.switchboard.emulator.api.ControlApi;
 import dev.switchboard.emulator.api.GraphApi;
 import dev.switchboard.emulator.core.EmulatorCore;
+import dev.switchboard.emulator.faults.ScriptedFailures;
 import io.helidon.webserver.WebServer;
 import java.time.Duration;
 import java.util.List;
@@ -139,6 +140,16 @@ public final class Emulator implements AutoCloseable {
 
     public void setFaults(FaultConfig faults) {
         core.setFaults(requireNonNull(faults, "faults"));
+    }
+
+    /**
+     * The next send to {@code recipient} fails with Meta's {@code code}: refused in the send
+     * answer ({@code inSendAnswer}), or accepted and then failed by a {@code failed} status (as
+     * Meta reports 131049). Each call scripts one send; calls for a recipient are spent in order.
+     */
+    public void failNext(String recipient, int code, boolean inSendAnswer) {
+        String r = requireNonNull(recipient, "recipient").trim();
+        core.scripted().add(r.startsWith("+") ? r.substring(1) : r, new ScriptedFailures.Failure(code, inSendAnswer));
     }
 
     /** Sets a template's status directly (no webhook); see {@link AccountEvent#templateStatus} for the webhook way. */

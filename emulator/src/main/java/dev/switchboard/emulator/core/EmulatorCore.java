@@ -10,6 +10,7 @@ import dev.switchboard.emulator.EmulatorStats;
 import dev.switchboard.emulator.FaultConfig;
 import dev.switchboard.emulator.Tier;
 import dev.switchboard.emulator.faults.FaultInjector;
+import dev.switchboard.emulator.faults.ScriptedFailures;
 import dev.switchboard.emulator.limits.ServiceWindows;
 import dev.switchboard.emulator.limits.TierTracker;
 import dev.switchboard.emulator.media.MediaStore;
@@ -64,6 +65,7 @@ public final class EmulatorCore implements AutoCloseable {
     private final StatusScheduler statuses;
     private final Events events;
     private final ResponseDelay responseDelay;
+    private final ScriptedFailures scripted = new ScriptedFailures();
 
     public EmulatorCore(EmulatorConfig config) {
         this.config = config;
@@ -108,6 +110,7 @@ public final class EmulatorCore implements AutoCloseable {
     public ScheduledExecutorService scheduler() { return scheduler; }
     public Events events() { return events; }
     public ResponseDelay responseDelay() { return responseDelay; }
+    public ScriptedFailures scripted() { return scripted; }
 
     public boolean knownToken(String token) {
         for (NumberState n : numbers.values()) {
@@ -144,6 +147,10 @@ public final class EmulatorCore implements AutoCloseable {
         }
         if (n.storming(nowNanos)) {
             throw GraphError.rateLimit(config.rateLimitHttpStatus());
+        }
+        ScriptedFailures.Failure refusal = scripted.takeRefusal(send.recipientKey());
+        if (refusal != null) {
+            throw GraphError.scripted(refusal.code());
         }
         boolean windowOpen = windows.isOpen(n.id(), send.recipientKey(), nowMillis);
         if (!send.isTemplate() && config.enforceServiceWindow() && !windowOpen) {
@@ -182,8 +189,10 @@ public final class EmulatorCore implements AutoCloseable {
         n.counters.accepted();
         String category = send.isTemplate() ? send.template().category().name().toLowerCase(Locale.ROOT) : "service";
         boolean billable = send.isTemplate() || !windowOpen;
+        int scriptedFailure = scripted.takeStatusFailure(send.recipientKey());
+        int failure = scriptedFailure != 0 ? scriptedFailure : config.undeliverable().contains(send.recipientKey()) ? 131026 : 0;
         statuses.schedule(new StatusScheduler.Outgoing(n.origin(), wamid, send.recipientKey(), send.bizOpaqueCallbackData(),
-                category, billable, config.undeliverable().contains(send.recipientKey())));
+                category, billable, failure));
         return m;
     }
 
@@ -251,6 +260,7 @@ public final class EmulatorCore implements AutoCloseable {
     public void reset() {
         faults.releaseAll();
         faults.set(config.faults());
+        scripted.clear();
         responseDelay.set(config.responseLatency().toMillis(), config.responseJitter().toMillis());
         statuses.reset();
         dispatcher.reset();

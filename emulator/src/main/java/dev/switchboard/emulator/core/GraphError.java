@@ -116,6 +116,33 @@ public final class GraphError extends RuntimeException {
                 "Business Account is in maintenance mode. This may be due to a throughput upgrade.");
     }
 
+    /** A failure a test scripted for a recipient ({@code Emulator#failNext}), in Meta's words where known. */
+    public static GraphError scripted(int code) {
+        return whatsapp(400, code, title(code), details(code));
+    }
+
+    /** Meta's title for a send failure code (also the {@code title} of a {@code failed} status). */
+    public static String title(int code) {
+        return switch (code) {
+            case 131026 -> "Message undeliverable";
+            case 131048 -> "Spam rate limit hit";
+            case 131049 -> "This message was not delivered to maintain healthy ecosystem engagement.";
+            case 131050 -> "Unable to deliver the message. This recipient has chosen to stop receiving marketing messages on WhatsApp from your business.";
+            default -> "Message failed to send";
+        };
+    }
+
+    /** Meta's {@code error_data.details} for a send failure code. */
+    public static String details(int code) {
+        return switch (code) {
+            case 131026 -> "Message Undeliverable.";
+            case 131048 -> "Message failed to send because there are restrictions on how many messages can be sent from this phone number."
+                    + " This may be because too many previous messages were blocked or flagged as spam.";
+            case 131049 -> "In order to maintain a healthy ecosystem engagement, the message failed to be delivered.";
+            default -> "Message failed to send (code " + code + ").";
+        };
+    }
+
     public static GraphError somethingWentWrong() {
         return whatsapp(500, 131000, "Something went wrong", "Message failed to send due to an unknown error.");
     }

@@ -2,6 +2,7 @@ package dev.switchboard.emulator.webhooks;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.emulator.WebhookBehaviour;
+import dev.switchboard.emulator.core.GraphError;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -21,9 +22,9 @@ import java.util.concurrent.atomic.LongAdder;
  * of how the scheduler interleaves them.
  */
 public final class StatusScheduler {
-    /** What a status needs to know about its message. */
+    /** What a status needs to know about its message; {@code failureCode} 0 lets it be delivered, else it fails with that code. */
     public record Outgoing(StatusBatcher.Origin origin, String wamid, String recipientId, String bizOpaqueCallbackData,
-                           String pricingCategory, boolean billable, boolean undeliverable) {
+                           String pricingCategory, boolean billable, int failureCode) {
     }
 
     private record Planned(String status, long delayNanos) {
@@ -44,7 +45,7 @@ public final class StatusScheduler {
     }
 
     public void schedule(Outgoing m) {
-        List<Planned> plan = plan(m.undeliverable());
+        List<Planned> plan = plan(m.failureCode() != 0);
         long gen = generation.get();
         for (Planned p : plan) {
             scheduler.schedule(() -> {
@@ -102,7 +103,8 @@ public final class StatusScheduler {
         ObjectNode s = Payloads.status(m.wamid(), status, nowSeconds, m.recipientId(), m.bizOpaqueCallbackData(),
                 failed ? null : m.pricingCategory(), m.billable());
         if (failed) {
-            s.putArray("errors").add(Payloads.statusError(131026, "Message undeliverable", "Message Undeliverable."));
+            s.putArray("errors").add(Payloads.statusError(m.failureCode(), GraphError.title(m.failureCode()),
+                    GraphError.details(m.failureCode())));
         }
         emitted.increment();
         batcher.add(m.origin(), s);

@@ -43,6 +43,10 @@ final class CampaignStore {
         this.json = json;
     }
 
+    Jdbc jdbc() {
+        return jdbc;
+    }
+
     WriteOp insert(Campaign c) {
         return b -> {
             PreparedStatement ps = b.batch("INSERT INTO campaigns (" + COLUMNS + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");

@@ -65,6 +65,7 @@ public final class Campaigns {
     private final Clock clock;
     private final Map<String, ReentrantLock> locks = new ConcurrentHashMap<>();
     private volatile Runnable onChange = () -> { };
+    private volatile java.util.function.Consumer<Campaign> onResume = c -> { };
 
     Campaigns(CampaignStore store, GroupCommitWriter writer, Audiences audiences, Tenancy tenancy, TemplateCatalog templates,
               MessageStore messages, Outbound outbound, CampaignHolds holds, Clock clock) {
@@ -91,6 +92,15 @@ public final class Campaigns {
 
     CampaignStore store() {
         return store;
+    }
+
+    Outbound outbound() {
+        return outbound;
+    }
+
+    /** Told, inside each resume's transition, of the campaign as it was while paused (see {@link CampaignSignals}). */
+    void onResume(java.util.function.Consumer<Campaign> r) {
+        this.onResume = r;
     }
 
     ReentrantLock lock(String campaignId) {
@@ -239,6 +249,7 @@ public final class Campaigns {
         return move(c, EnumSet.of(Campaign.State.PAUSED), Campaign.State.RUNNING, null, null, "resume", () -> {
             holds.release(c.id());
             outbound.releaseAside(c.id());
+            onResume.accept(c);
         });
     }
 

@@ -43,6 +43,8 @@ import java.util.TreeMap;
  * POST /v1/campaigns/{id}:start       (and :pause, :resume, :cancel) → campaign
  * POST /v1/campaigns/{id}/start       the same, for clients that cannot put ':' in a path
  * GET  /v1/campaigns/{id}/stats       → counts by outcome
+ * GET  /v1/campaigns/{id}/recipients  ?status=&amp;reason=&amp;error_code=&amp;after=&amp;limit= → each recipient's
+ *                                      outcome; CSV (streamed, all of them) for Accept: text/csv or ?format=csv
  * </pre>
  * {@code ":start"} routes as part of the {@code {id}} segment (Helidon matches a template
  * parameter to a whole segment), so the POST on {@code /{id}} splits it at the last ':'.
@@ -54,6 +56,7 @@ public final class CampaignsApi implements HttpService {
     private final Expander expander;
     private final TenantGuard guard;
     private final HttpIo io;
+    private final CampaignRecipients recipients;
 
     private CampaignsApi(Campaigns campaigns, Expander expander, Tenancy tenancy, HttpIo io) {
         this.campaigns = campaigns;
@@ -61,6 +64,9 @@ public final class CampaignsApi implements HttpService {
         this.guard = new TenantGuard(tenancy, io);
         this.io = io;
         campaigns.onChange(expander::wake);
+        RecipientStore recipientStore = new RecipientStore(campaigns.store().jdbc());
+        this.recipients = new CampaignRecipients(campaigns, recipientStore, io);
+        new CampaignSignals(campaigns, recipientStore, tenancy, campaigns.outbound()).listen();
     }
 
     /** The API over a new campaigns module; its expander starts with the server and stops with it. */
@@ -79,7 +85,8 @@ public final class CampaignsApi implements HttpService {
                 .get("/{id}", guard.of(this::get))
                 .post("/{id}", guard.of(this::colonAction))
                 .post("/{id}/{action}", guard.of(this::action))
-                .get("/{id}/stats", guard.of(this::stats));
+                .get("/{id}/stats", guard.of(this::stats))
+                .get("/{id}/recipients", guard.of(recipients::handle));
     }
 
     @Override

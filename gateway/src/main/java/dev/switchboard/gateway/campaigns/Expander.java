@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.i18n.phonenumbers.NumberParseException;
 import com.google.i18n.phonenumbers.PhoneNumberUtil;
 import dev.switchboard.gateway.audience.Audience;
+import dev.switchboard.gateway.audience.Suppression;
 import dev.switchboard.gateway.audiences.Audiences;
 import dev.switchboard.gateway.audiences.Contact;
 import dev.switchboard.gateway.audiences.ContactCursor;
@@ -56,9 +57,11 @@ import org.slf4j.LoggerFactory;
  * pauses itself with the reason.
  *
  * <p><b>Skips</b>, each recorded with its reason: {@code opted_out}, {@code suppressed} (a
- * suppression that blocks this template's category), {@code marketing_to_us} (Meta delivers no
- * marketing templates to +1 US numbers), {@code invalid} (a mapped variable missing with no
- * default, or the message refused by validation).
+ * suppression that blocks this template's category), {@code marketing_limit} (Meta's 131049 for
+ * this user in the last 24 h, recorded by the webhook path as a suppression; marketing only),
+ * {@code marketing_to_us} (Meta delivers no marketing templates to +1 US numbers),
+ * {@code invalid} (a mapped variable missing with no default, or the message refused by
+ * validation).
  */
 final class Expander implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Expander.class);
@@ -259,8 +262,10 @@ final class Expander implements AutoCloseable {
         if (optOuts.optedOut(c.tenantId(), phone, now)) {
             return new CampaignStore.Skip(phone, "opted_out", null);
         }
-        if (optOuts.blocking(c.tenantId(), phone, marketing, now) != null) {
-            return new CampaignStore.Skip(phone, "suppressed", optOuts.blocking(c.tenantId(), phone, marketing, now).reason());
+        Suppression blocking = optOuts.blocking(c.tenantId(), phone, marketing, now);
+        if (blocking != null) { // a 131049 in the last 24 h (marketing only) has its own reason; the rest are "suppressed"
+            return new CampaignStore.Skip(phone, Suppression.MARKETING_LIMIT.equals(blocking.kind()) ? "marketing_limit" : "suppressed",
+                    blocking.reason());
         }
         if (marketing && usNumber(phone)) {
             return new CampaignStore.Skip(phone, "marketing_to_us", "Meta delivers no marketing templates to US numbers");

@@ -237,6 +237,13 @@ final class ChannelWorker {
         changeAndWake(() -> marketingPausedUntilMillis = Math.max(marketingPausedUntilMillis, untilMillis));
     }
 
+    void resumeMarketing(Set<String> parked) {
+        changeAndWake(() -> {
+            marketingPausedUntilMillis = 0;
+            retries.release(m -> parked.contains(m.id()), lanes);
+        });
+    }
+
     long pairLimited(String recipient) {
         lock.lock();
         try {

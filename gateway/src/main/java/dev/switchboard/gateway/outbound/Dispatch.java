@@ -127,6 +127,7 @@ final class Dispatch {
                         worker.breaker().onSuccess(took, TimeUnit.NANOSECONDS);
                     }
                     ctx.metrics().metaError(m.channelId(), m.lane(), e.code());
+                    ctx.failures().failed(new MetaFailure(m.tenantId(), m.channelId(), m.id(), null, m.recipient(), e.code(), true));
                     settle(m, action, e.code(), "(#" + e.code() + ") " + e.message());
                 }
                 case SendResult.Transport t -> {

@@ -48,6 +48,7 @@ public final class Outbound implements AutoCloseable {
     private volatile LongSupplier unappliedWebhooks = () -> 0;
     /** Queued messages per "channel|lane" and per tenant, counted in storage every few seconds. */
     private final Map<String, Long> storedDepth = new ConcurrentHashMap<>();
+    private final List<MetaFailure.Listener> failureListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     public Outbound(SwitchboardConfig.Sending config, MessageStore store, GroupCommitWriter writer, GroupCommitWriter expressWriter,
                     CloudApiClient client, Tenancy tenancy, SendPathMetrics metrics, SendGate gate, EventLog events, Clock clock) {
@@ -60,7 +61,8 @@ public final class Outbound implements AutoCloseable {
                 .permittedNumberOfCallsInHalfOpenState(3)
                 .build());
         RetryPolicy retry = new RetryPolicy(config.retryBase(), config.retryCap(), config.maxAttempts(), config.retryBudgetRatio());
-        this.ctx = new OutboundContext(config, store, writer, expressWriter, client, tenancy, retry, breakers, metrics, gate, events, clock);
+        this.ctx = new OutboundContext(config, store, writer, expressWriter, client, tenancy, retry, breakers, metrics, gate, events, clock,
+                this::metaFailure);
         for (String rule : config.inFlightPolicy()) {
             String[] kv = rule.split("=");
             resendInFlight.put(Lane.valueOf(kv[0].trim().toUpperCase(Locale.ROOT)),
@@ -116,6 +118,34 @@ public final class Outbound implements AutoCloseable {
         ChannelWorker w = workers.get(channelId);
         if (w != null) {
             w.pauseMarketing(untilMillis);
+        }
+    }
+
+    /**
+     * A person decided the number may send marketing again (a campaign resumed after Meta's
+     * 131048): its marketing pause ends, and {@code parked} — messages set aside until the pause
+     * would have ended — go back to the front of their lanes now.
+     */
+    public void resumeMarketing(String channelId, java.util.Set<String> parked) {
+        ChannelWorker w = workers.get(channelId);
+        if (w != null) {
+            w.resumeMarketing(parked);
+        }
+    }
+
+    /** Hears every error code Meta answers a send with or reports in a {@code failed} status (see {@link MetaFailure}). */
+    public void onMetaFailure(MetaFailure.Listener listener) {
+        failureListeners.add(listener);
+    }
+
+    /** Meta failed a message: the send path's own refusals and the webhook processor's failed statuses come here. */
+    public void metaFailure(MetaFailure failure) {
+        for (MetaFailure.Listener l : failureListeners) {
+            try {
+                l.failed(failure);
+            } catch (RuntimeException e) {
+                LOG.warn("a listener of Meta's failures failed on {} ({})", failure.messageId(), failure.code(), e);
+            }
         }
     }
 

@@ -11,7 +11,8 @@ import java.time.Clock;
 /**
  * What every channel worker shares: storage, the writers, the provider client, policies, meters.
  * {@code expressWriter} takes the HIGH lane's claims and settlements (on SQLite it is
- * {@code writer} itself, where its express queue does the job).
+ * {@code writer} itself, where its express queue does the job). {@code failures} tells the
+ * listeners of {@link Outbound#onMetaFailure} what Meta refused.
  */
 record OutboundContext(
         SwitchboardConfig.Sending config,
@@ -25,4 +26,5 @@ record OutboundContext(
         SendPathMetrics metrics,
         SendGate gate,
         EventLog events,
-        Clock clock) {}
+        Clock clock,
+        MetaFailure.Listener failures) {}

@@ -45,9 +45,14 @@ final class RetryShelf {
      * 132015, or retrying for another reason) go back to the front of their lanes now.
      */
     void releaseTemplate(String templateName, LaneQueue[] lanes) {
+        release(m -> templateName.equals(m.templateName()), lanes);
+    }
+
+    /** The waiting messages {@code which} picks go back to the front of their lanes now, in their order. */
+    void release(java.util.function.Predicate<QueuedMessage> which, LaneQueue[] lanes) {
         java.util.List<QueuedMessage> due = new java.util.ArrayList<>();
         waiting.removeIf(m -> {
-            if (!templateName.equals(m.templateName())) {
+            if (!which.test(m)) {
                 return false;
             }
             unmark(m);

@@ -10,6 +10,7 @@ import dev.switchboard.gateway.store.Batches;
 import dev.switchboard.gateway.store.GroupCommitWriter;
 import dev.switchboard.gateway.intake.ServiceWindows;
 import dev.switchboard.gateway.intake.TemplateCatalog;
+import dev.switchboard.gateway.outbound.MetaFailure;
 import dev.switchboard.gateway.outbound.Outbound;
 import dev.switchboard.gateway.store.Jdbc;
 import dev.switchboard.gateway.store.WriteOp;
@@ -264,6 +265,12 @@ public final class JournalProcessor implements AutoCloseable {
                 audienceEffects.afterCommit();
                 for (Object[] in : inbound) { // the send path's view of the window, now that it is durable
                     windows.remember((String) in[0], (String) in[1], (Long) in[3]);
+                }
+                for (WebhookEvent e : events) { // what Meta failed, for the modules that act on it (a campaign's 131048)
+                    if (WebhookEvent.STATUS.equals(e.kind()) && e.errorCode() != null && e.tenantId() != null) {
+                        outbound.metaFailure(new MetaFailure(e.tenantId(), e.channelId(), e.messageId(), e.wamid(), e.contact(),
+                                e.errorCode(), false));
+                    }
                 }
             }
         }).join();

@@ -100,6 +100,34 @@ class WebhookTest {
     }
 
     @Test
+    void aScriptedFailureFailsTheNextSendOnceInTheAnswerOrInAFailedStatus() throws Exception {
+        try (WebhookReceiver rx = new WebhookReceiver(); Emulator emu = start(rx, quick().readProbability(0).build())) {
+            Graph g = new Graph(emu);
+            emu.failNext("+15551230001", 131048, true);
+            emu.failNext("15551230001", 131049, false);
+            Graph.Response refused = g.send("1001", "t", Graph.template("15551230001", "flash_sale", "Ann", "20%"));
+            assertThat(refused.status()).isEqualTo(400);
+            assertThat(refused.json().path("error").path("code").asInt()).isEqualTo(131048);
+            assertThat(refused.json().path("error").path("message").asText()).isEqualTo("(#131048) Spam rate limit hit");
+            // the next send is accepted, then failed by a status with the scripted code
+            Graph.Response accepted = g.send("1001", "t", Graph.template("15551230001", "flash_sale", "Ann", "20%"));
+            assertThat(accepted.status()).isEqualTo(200);
+            List<JsonNode> statuses = rx.awaitStatuses(2, WAIT);
+            assertThat(statuses).extracting(s -> s.path("status").asText()).containsExactlyInAnyOrder("sent", "failed");
+            JsonNode error = statuses.stream().filter(s -> s.path("status").asText().equals("failed")).findFirst().orElseThrow()
+                    .path("errors").get(0);
+            assertThat(error.path("code").asInt()).isEqualTo(131049);
+            assertThat(error.path("title").asText()).contains("healthy ecosystem");
+            // both are spent: the third send is delivered
+            String wamid = g.send("1001", "t", Graph.template("15551230001", "flash_sale", "Ann", "20%")).json()
+                    .path("messages").get(0).path("id").asText();
+            List<JsonNode> third = rx.awaitStatuses(l -> byWamid(l).getOrDefault(wamid, List.of()).size() >= 2, WAIT);
+            assertThat(byWamid(third).get(wamid)).containsExactlyInAnyOrder("sent", "delivered");
+            assertThat(emu.acceptedMessages("1001")).hasSize(2);
+        }
+    }
+
+    @Test
     void serviceRepliesInsideTheWindowAreFreeOfCharge() throws Exception {
         try (WebhookReceiver rx = new WebhookReceiver(); Emulator emu = start(rx, quick().readProbability(0).build())) {
             emu.injectInbound(InboundMessage.text("1001", "15551234567", "Ann", "hi"));

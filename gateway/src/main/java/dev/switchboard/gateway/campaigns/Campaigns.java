@@ -223,7 +223,8 @@ public final class Campaigns {
 
     /**
      * Pauses a running campaign that can no longer be sent as it is (the expander's call: its
-     * template was paused, disabled or changed); the reason is shown until it is resumed.
+     * template was paused, disabled or changed) or that Meta says should stop ({@link CampaignSignals}:
+     * 131048, RED quality); the reason is shown until it is resumed.
      */
     void autoPause(Campaign c, String reason) {
         try {

@@ -77,10 +77,11 @@ class CampaignAutoPauseTest {
     @ValueSource(strings = {"sqlite", "postgres"})
     void spamLimitInAFailedStatusPausesTheCampaignAndResumeFinishesIt(String engine) {
         kit = CampaignKit.start(engine, dir, 40, e -> { });
-        Set<String> phones = phones(0, 300);
-        String failed = indian(30);
+        Set<String> phones = phones(0, 400);
+        // the first recipient sent: its failed status has ten seconds of sending left to arrive in
+        String failed = indian(0);
         kit.h.emulator.failNext(failed, 131048, false);
-        String id = kit.startCampaign("flash_sale", kit.audience(0, 300), "\"channel_id\":\"8101\",");
+        String id = kit.startCampaign("flash_sale", kit.audience(0, 400), "\"channel_id\":\"8101\",");
 
         kit.awaitState(id, "paused");
         assertThat(kit.campaign(id).path("state_reason").asText()).contains("131048").contains("failed");
@@ -104,7 +105,7 @@ class CampaignAutoPauseTest {
         Set<String> utilityPhones = phones(1000, 300);
         String marketing = kit.startCampaign("flash_sale", kit.audience(0, 300), "\"channel_id\":\"8101\",");
         Harness.await("the marketing campaign is sending", LONG, () -> kit.receivedTotal(marketingPhones) >= 10);
-        // NORMAL lane: a paused campaign's held LOW messages would stand in front of another LOW one
+        // NORMAL lane: in LOW it would queue behind all 300 marketing messages and only start once they are sent
         String utility = kit.startCampaign("order_update", kit.audience(1000, 300), "\"channel_id\":\"8101\",\"lane\":\"normal\",");
         Harness.await("the utility campaign is sending", LONG, () -> kit.receivedTotal(utilityPhones) >= 5);
 

@@ -32,7 +32,8 @@ final class PacingStore {
             + " ON CONFLICT (campaign_id) DO UPDATE SET billed_micros = campaign_spend.billed_micros + excluded.billed_micros,"
             + " billed_messages = campaign_spend.billed_messages + excluded.billed_messages";
     private static final String TOTAL_BY_ID = String.format(TOTAL, "?");
-    private static final String TOTAL_BY_WAMID = String.format(TOTAL, "(SELECT id FROM messages WHERE wamid = ? AND channel_id = ?)");
+    private static final String TOTAL_BY_WAMID = String.format(TOTAL.replace("message_id = %s", "message_id IN %s"),
+            "(SELECT id FROM messages WHERE wamid = ? AND channel_id = ?)");
 
     private final Jdbc jdbc;
 
@@ -102,8 +103,11 @@ final class PacingStore {
             }
             int at = i;
             amounts[i] = prices.micros(x.recipient(), x.category());
-            PreparedStatement ps = b.batch(x.messageId() != null ? CHARGE_BY_ID : CHARGE_BY_WAMID, n -> inserted[at] = n > 0);
-            Jdbc.bind(ps, x.category(), amounts[i], now, x.messageId() != null ? x.messageId() : x.wamid(), x.channelId());
+            // a driver that answered "done, count unknown" (-2) is taken as new: the total errs towards stopping early
+            PreparedStatement ps = b.batch(x.messageId() != null ? CHARGE_BY_ID : CHARGE_BY_WAMID, n -> inserted[at] = n != 0);
+            // Meta's text, bounded to the column: a statement that fails here would stall the webhook path
+            String category = x.category().length() > 32 ? x.category().substring(0, 32) : x.category();
+            Jdbc.bind(ps, category, amounts[i], now, x.messageId() != null ? x.messageId() : x.wamid(), x.channelId());
             ps.addBatch();
         }
         b.connection(); // runs the charges: their row counts are known from here

@@ -117,4 +117,19 @@ class PacingRulesTest {
         assertThatThrownBy(() -> new SwitchboardConfig.Pricing("USD", Map.of("India", Map.of("MARKETING", BigDecimal.ONE))))
                 .hasMessageContaining("India");
     }
+
+    @Test
+    void thePriceTableComesFromTheConfigurationFile() {
+        String json = "{\"pricing\": {\"currency\": \"usd\", \"rates\": {\"default\": {\"MARKETING\": 0.025},"
+                + " \"in\": {\"marketing\": 0.0107}}}}";
+        SwitchboardConfig c = dev.switchboard.gateway.config.ConfigLoader.load(
+                new java.io.ByteArrayInputStream(json.getBytes(java.nio.charset.StandardCharsets.UTF_8)),
+                Map.of("SWITCHBOARD_PRICING_CURRENCY", "INR"));
+        assertThat(c.pricing().currency()).isEqualTo("INR");
+        PriceTable t = new PriceTable(c.pricing());
+        assertThat(t.micros("919812345678", "MARKETING")).isEqualTo(10_700);
+        assertThat(t.micros("4915112345678", "MARKETING")).isEqualTo(25_000);
+        assertThat(SwitchboardConfig.defaults().pricing().rates()).isEmpty();
+        assertThat(new PriceTable(SwitchboardConfig.defaults().pricing()).configured()).isFalse();
+    }
 }

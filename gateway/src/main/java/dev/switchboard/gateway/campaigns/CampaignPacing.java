@@ -45,7 +45,9 @@ import java.util.concurrent.ConcurrentHashMap;
  *       times what is queued and about to be); near it, it counts exactly what is still to be
  *       billed — queued, and accepted by Meta without a charge yet — and cuts the next contacts
  *       to what fits by each one's own price. When not even the next one fits and nothing is
- *       left to bill, the campaign pauses with the reason.</li>
+ *       left to bill, the campaign pauses with the reason. Because what is still to be billed
+ *       is priced at the dearest rate, the last stretch (within that rate × (unsent + a chunk)
+ *       of the cap) runs in steps: expand, wait until it is billed, expand what then fits.</li>
  * </ol>
  * A charge is taken at a message's first billable status (Meta bills per delivered message;
  * charging at {@code sent} errs towards stopping early, never towards overspending).
@@ -150,7 +152,8 @@ final class CampaignPacing {
             long dearest = prices.maxMicros(cat);
             long left = p.spendCapMicros() - spent.billedMicros();
             if (dearest > 0 && dearest * (pending + take) > left) {
-                outstanding = pending + store.sentUncharged(c.tenantId(), c.id());
+                // the scan for what Meta accepted but has not billed yet runs only when the queued alone leave room
+                outstanding = dearest * pending >= left ? pending : pending + store.sentUncharged(c.tenantId(), c.id());
                 room = left - dearest * outstanding;
                 if (room <= 0) {
                     return hold(c.id(), SPEND_CAP, now); // wait until what is on its way is billed (or fails)

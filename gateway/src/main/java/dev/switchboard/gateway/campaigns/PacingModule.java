@@ -115,8 +115,13 @@ final class PacingModule {
         }
         ObjectNode held = s.putObject("pacing");
         var h = c.state() == Campaign.State.RUNNING ? pacing.held(c.id()) : java.util.Optional.<CampaignPacing.Held>empty();
+        if (c.state() == Campaign.State.RUNNING && p.window() != null && !p.window().open(now)
+                && !h.map(x -> x.reason().equals(CampaignPacing.WINDOW)).orElse(false)) {
+            // fully expanded, so the expander has nothing to hold: its queued messages wait at the gate all the same
+            h = java.util.Optional.of(new CampaignPacing.Held(CampaignPacing.WINDOW, -1)); // since: not known
+        }
         held.put("held_by", h.map(CampaignPacing.Held::reason).orElse(null))
-                .put("since", h.map(x -> Instant.ofEpochMilli(x.since()).toString()).orElse(null));
+                .put("since", h.filter(x -> x.since() >= 0).map(x -> Instant.ofEpochMilli(x.since()).toString()).orElse(null));
         if (c.state() == Campaign.State.SCHEDULED || c.state() == Campaign.State.RUNNING || c.state() == Campaign.State.PAUSED) {
             s.set("estimate", estimateJson(c));
         }

@@ -71,10 +71,15 @@ final class PacingStore {
                 rs -> new Spend(rs.getLong(1), rs.getLong(2)), campaignId).orElse(Spend.NONE);
     }
 
-    /** The campaign's messages Meta accepted at or after {@code sinceMillis}. */
+    /**
+     * The campaign's messages that left for Meta at or after {@code sinceMillis} and were accepted.
+     * By the claim time ({@code sending_at}, the node's clock) rather than {@code sent_at}, which a
+     * status webhook may move to Meta's timestamp on another clock.
+     */
     long sentSince(String tenantId, String campaignId, long sinceMillis) {
-        return jdbc.one("SELECT COUNT(*) FROM messages WHERE tenant_id=? AND campaign_id=? AND campaign_id IS NOT NULL AND sent_at >= ?",
-                rs -> rs.getLong(1), tenantId, campaignId, sinceMillis).orElse(0L);
+        return jdbc.one("SELECT COUNT(*) FROM messages WHERE tenant_id=? AND campaign_id=? AND campaign_id IS NOT NULL"
+                + " AND sending_at >= ? AND state IN ('SENT', 'DELIVERED', 'READ')", rs -> rs.getLong(1), tenantId, campaignId, sinceMillis)
+                .orElse(0L);
     }
 
     /**

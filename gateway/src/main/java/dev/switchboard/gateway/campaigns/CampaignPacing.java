@@ -30,8 +30,8 @@ import java.util.concurrent.ConcurrentHashMap;
  *   <li><em>Spend cap reached</em>: billed ≥ cap pauses the campaign with the reason
  *       {@code spend cap reached (X of Y USD)}.</li>
  *   <li><em>Sending window</em>: nothing is expanded while it is closed; messages already
- *       queued wait at the send gate ({@link WindowGate}) and are given a time to live that
- *       outlasts the window's longest closed stretch.</li>
+ *       queued are set aside at the send gate ({@link WindowGate}) until it opens, and are
+ *       given a time to live that outlasts the window's longest closed stretch.</li>
  *   <li><em>Rate cap</em>: a token bucket on the injected clock refills at the cap and holds at
  *       most {@link #BURST_SECONDS} seconds' worth; the campaign's unsent messages are bounded by
  *       the same amount. Expansion therefore averages at most the cap, and the send rate does
@@ -249,7 +249,7 @@ final class CampaignPacing {
         }
     }
 
-    /** After each expander pass: forgets what belonged to campaigns no longer active. */
+    /** After each expander pass: forgets what belonged to campaigns no longer active, releases what waited for a window. */
     void afterPass(List<Campaign> active) {
         Set<String> live = new HashSet<>();
         Set<String> unsent = new HashSet<>();
@@ -264,9 +264,10 @@ final class CampaignPacing {
         held.keySet().retainAll(unsent);
         for (String id : Set.copyOf(windows.campaigns())) {
             if (!unsent.contains(id)) {
-                windows.forget(id);
+                windows.forget(id, outbound);
             }
         }
+        windows.releaseOpen(clock.millis(), outbound); // a window that opened: its campaigns' messages go back to their lanes
     }
 
     /** Unique recipients the campaign's portfolios may still reach in the LOW lane now; MAX_VALUE: no limit known. */

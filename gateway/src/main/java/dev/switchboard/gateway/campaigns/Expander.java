@@ -55,6 +55,10 @@ import org.slf4j.LoggerFactory;
  * mapping no longer fits, recategorised by Meta since it started) or whose audience was deleted
  * pauses itself with the reason.
  *
+ * <p><b>Pacing.</b> How much of a chunk may be read at all is {@link CampaignPacing}'s answer:
+ * nothing outside the sending window, no faster than the rate cap, no more than the messaging
+ * limit has free, nothing that would pass the spend cap (which pauses the campaign once reached).
+ *
  * <p><b>Skips</b>, each recorded with its reason: {@code opted_out}, {@code suppressed} (a
  * suppression that blocks this template's category), {@code marketing_to_us} (Meta delivers no
  * marketing templates to +1 US numbers), {@code invalid} (a mapped variable missing with no

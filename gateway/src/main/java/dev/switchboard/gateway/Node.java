@@ -43,7 +43,7 @@ public final class Node implements AutoCloseable {
         SwitchboardConfig withEmulator = new SwitchboardConfig(config.http(), config.database(), config.security(),
                 new SwitchboardConfig.Upstream(emulator.baseUrl(), up.apiVersion(), up.requestTimeout(), up.connectTimeout()),
                 config.sending(), config.webhooks(), config.emulator(), config.bootstrap(), config.delivery(), config.archive(),
-                config.audiences(), config.templates());
+                config.audiences(), config.templates()).withPricing(config.pricing());
         Switchboard sb;
         try {
             sb = Switchboard.start(withEmulator);

@@ -12,6 +12,7 @@ import dev.switchboard.gateway.archive.ArchiveModule;
 import dev.switchboard.gateway.audiences.AudiencesApi;
 import dev.switchboard.gateway.campaigns.CampaignHolds;
 import dev.switchboard.gateway.campaigns.CampaignsApi;
+import dev.switchboard.gateway.campaigns.WindowGate;
 import dev.switchboard.gateway.config.ConfigLoader;
 import dev.switchboard.gateway.config.SwitchboardConfig;
 import dev.switchboard.gateway.audience.Audience;
@@ -120,8 +121,9 @@ public final class Switchboard implements AutoCloseable {
                 : new GroupCommitWriter("express", this::writerConnection, config.database().writerBatch(), 200_000, null);
         // a paused campaign's messages are held at the send gate (see CampaignHolds)
         CampaignHolds campaignHolds = new CampaignHolds();
+        WindowGate campaignWindows = new WindowGate(); // and a campaign's messages outside its sending window
         this.outbound = new Outbound(config.sending(), messages, sendWriter, expressWriter, client, tenancy, metrics,
-                campaignHolds.around(new AudienceGate(audience, templates)), events, clock);
+                campaignWindows.around(campaignHolds.around(new AudienceGate(audience, templates))), events, clock);
         ServiceWindows windows = new ServiceWindows(jdbc);
         // On PostgreSQL accepts get a writer (and connection) of their own: their inserts never
         // touch a row another writer holds, so they commit beside the claims, settlements and
@@ -159,13 +161,15 @@ public final class Switchboard implements AutoCloseable {
         // Every HTTP service and where it is mounted, in order: the first route that matches wins
         // (so the native /v1 routes come before the Graph-style /{version}/{id} catch-alls).
         var audiencesApi = AudiencesApi.of(db, sendWriter, audience, config.audiences(), tenancy, io, clock);
+        var campaignsApi = CampaignsApi.of(db, sendWriter, audiencesApi.audiences(), audience, intake, templates, messages, outbound,
+                campaignHolds, tenancy, io, clock, campaignWindows, config.pricing(), registry);
         this.mounts = List.of(
                 new Mount("/", ops),
                 new Mount("/", new OpenApiDoc()),
                 new Mount("/v1/audience", new AudienceApi(tenancy, audience, sendWriter, io, clock)),
                 new Mount("/v1/audiences", audiencesApi),
                 new Mount("/v1/templates", new TemplatesApi(templates, tenancy, io, config.templates().manualSyncInterval(), clock)),
-                new Mount("/v1/campaigns", CampaignsApi.of(db, sendWriter, audiencesApi.audiences(), audience, intake, templates, messages, outbound, campaignHolds, tenancy, io, clock)),
+                new Mount("/v1/campaigns", campaignsApi),
                 new Mount("/v1", new NativeApi(tenancy, intake, outbound, messages, sendWriter, io, maxBody * NATIVE_BODY_FACTOR, clock)),
                 new Mount("/admin", new AdminApi(tenancy, appSecrets, outbound, io, config.security().adminToken())),
                 new Mount("/v1", new TenantDeliveryApi(tenancy, delivery, io)),
@@ -193,7 +197,7 @@ public final class Switchboard implements AutoCloseable {
                 })
                 .build();
         this.webhookProcessor = new JournalProcessor(journal, sendWriter, jdbc, tenancy, events, templates, outbound, audience, windows,
-                appSecrets, json, clock, registry);
+                appSecrets, json, clock, registry, campaignsApi.billing());
         outbound.evidenceFrom(webhookProcessor::backlog);
         outbound.start();
         numberFacts.start();
@@ -210,6 +214,14 @@ public final class Switchboard implements AutoCloseable {
 
     public static Switchboard start(SwitchboardConfig config) {
         return new Switchboard(config, Clock.systemUTC());
+    }
+
+    /**
+     * A node on another clock: tests move time (the messaging limit's rolling day, a campaign's
+     * sending window) without waiting for it. Production uses {@link #start(SwitchboardConfig)}.
+     */
+    public static Switchboard start(SwitchboardConfig config, Clock clock) {
+        return new Switchboard(config, clock);
     }
 
     private java.sql.Connection writerConnection() {

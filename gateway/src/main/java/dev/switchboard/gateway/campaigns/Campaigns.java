@@ -108,14 +108,20 @@ public final class Campaigns {
     }
 
     Campaign create(String tenantId, String name, String template, String language, String audienceId, TemplateMapping params,
-                    String channelId, List<String> pool, String lane, Long startAt) {
+                    String channelId, List<String> pool, String lane, Long startAt,
+                    java.util.function.Function<String, WriteOp> alongside) {
         audiences.find(tenantId, audienceId).orElseThrow(() -> Rejection.invalid("audience_id", "is not an audience of yours: " + audienceId));
         channels(tenantId, channelId, pool);
         long now = clock.millis();
         Campaign c = new Campaign(String.format("cmp_%012x%012x", now, RANDOM.nextLong() & 0xffffffffffffL), tenantId, name,
                 template, language, audienceId, params, channelId, pool == null ? null : List.copyOf(pool), lane, startAt,
                 Campaign.State.DRAFT, null, 0, 0, null, false, now, now, null);
-        write(store.insert(c));
+        WriteOp insert = store.insert(c);
+        WriteOp also = alongside == null ? null : alongside.apply(c.id()); // its pacing, in the same transaction
+        write(also == null ? insert : b -> {
+            insert.apply(b);
+            also.apply(b);
+        });
         return c;
     }
 

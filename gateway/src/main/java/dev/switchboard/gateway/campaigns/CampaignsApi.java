@@ -7,6 +7,7 @@ import dev.switchboard.gateway.api.HttpIo;
 import dev.switchboard.gateway.api.TenantGuard;
 import dev.switchboard.gateway.audience.Audience;
 import dev.switchboard.gateway.audiences.Audiences;
+import dev.switchboard.gateway.config.SwitchboardConfig;
 import dev.switchboard.gateway.intake.Intake;
 import dev.switchboard.gateway.intake.Rejection;
 import dev.switchboard.gateway.intake.TemplateCatalog;
@@ -18,10 +19,12 @@ import dev.switchboard.gateway.store.GroupCommitWriter;
 import dev.switchboard.gateway.store.Jdbc;
 import dev.switchboard.gateway.tenancy.Tenancy;
 import dev.switchboard.gateway.tenancy.Tenant;
+import dev.switchboard.gateway.webhooks.BillingListener;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -37,12 +40,15 @@ import java.util.TreeMap;
  * POST /v1/campaigns                  {"name", "template": {"name", "language"}, "audience_id",
  *                                      "parameters"?: [{"variable", "default"?} | {"text"}]
  *                                                   | {"header"?, "body"?, "buttons"?} (see TemplateMapping),
- *                                      "channel_id"? | "channel_pool"?, "lane"?: low, "start_at"?} → 201 draft
+ *                                      "channel_id"? | "channel_pool"?, "lane"?: low, "start_at"?,
+ *                                      "sending_window"?: {"time_zone", "from", "to", "days"?}, "max_per_second"?,
+ *                                      "spend_cap"?: {"amount", "currency"}} → 201 draft
  * GET  /v1/campaigns                  ?after=&amp;limit= → {"data": [campaign], "paging"?: {"after"}}
  * GET  /v1/campaigns/{id}             → campaign
  * POST /v1/campaigns/{id}:start       (and :pause, :resume, :cancel) → campaign
  * POST /v1/campaigns/{id}/start       the same, for clients that cannot put ':' in a path
- * GET  /v1/campaigns/{id}/stats       → counts by outcome
+ * GET  /v1/campaigns/{id}/stats       → counts by outcome, current rate, spend, live estimate
+ * GET  /v1/campaigns/{id}/estimate    → when it will be done, at what rate, what limits it, warnings
  * GET  /v1/campaigns/{id}/recipients  ?status=&amp;reason=&amp;error_code=&amp;after=&amp;limit= → each recipient's
  *                                      outcome; CSV (streamed, all of them) for Accept: text/csv or ?format=csv
  * </pre>
@@ -54,13 +60,15 @@ public final class CampaignsApi implements HttpService {
 
     private final Campaigns campaigns;
     private final Expander expander;
+    private final PacingModule pace;
     private final TenantGuard guard;
     private final HttpIo io;
     private final CampaignRecipients recipients;
 
-    private CampaignsApi(Campaigns campaigns, Expander expander, Tenancy tenancy, HttpIo io) {
+    private CampaignsApi(Campaigns campaigns, Expander expander, PacingModule pace, Tenancy tenancy, HttpIo io) {
         this.campaigns = campaigns;
         this.expander = expander;
+        this.pace = pace;
         this.guard = new TenantGuard(tenancy, io);
         this.io = io;
         campaigns.onChange(expander::wake);
@@ -72,10 +80,18 @@ public final class CampaignsApi implements HttpService {
     /** The API over a new campaigns module; its expander starts with the server and stops with it. */
     public static CampaignsApi of(Database db, GroupCommitWriter writer, Audiences audiences, Audience optOuts, Intake intake,
                                   TemplateCatalog templates, MessageStore messages, Outbound outbound, CampaignHolds holds,
-                                  Tenancy tenancy, HttpIo io, Clock clock) {
+                                  Tenancy tenancy, HttpIo io, Clock clock, WindowGate windows, SwitchboardConfig.Pricing pricing,
+                                  MeterRegistry registry) {
         Campaigns c = new Campaigns(new CampaignStore(new Jdbc(db.reads()), io.json()), writer, audiences, tenancy, templates, messages,
                 outbound, holds, clock);
-        return new CampaignsApi(c, new Expander(c, audiences, optOuts, intake, tenancy, io.json(), clock, 500, 10_000), tenancy, io);
+        PacingModule pace = new PacingModule(new Jdbc(db.reads()), c, audiences, outbound, windows, pricing, registry, io.json(), clock);
+        return new CampaignsApi(c, new Expander(c, audiences, optOuts, intake, tenancy, io.json(), clock, 500, 10_000, pace), pace,
+                tenancy, io);
+    }
+
+    /** What counts campaigns' spend from status webhooks (for the webhook processor). */
+    public BillingListener billing() {
+        return pace.billing();
     }
 
     @Override
@@ -86,7 +102,8 @@ public final class CampaignsApi implements HttpService {
                 .post("/{id}", guard.of(this::colonAction))
                 .post("/{id}/{action}", guard.of(this::action))
                 .get("/{id}/stats", guard.of(this::stats))
-                .get("/{id}/recipients", guard.of(recipients::handle));
+                .get("/{id}/recipients", guard.of(recipients::handle))
+                .get("/{id}/estimate", guard.of(this::estimate));
     }
 
     @Override
@@ -127,8 +144,9 @@ public final class CampaignsApi implements HttpService {
                 pool.add(p.asText());
             }
         }
+        Pacing pacing = pace.parse(b);
         Campaign c = campaigns.create(t.id(), name.strip(), tName, tLang, audience, TemplateMapping.parse(b.get("parameters")), text(b, "channel_id"),
-                pool, lane.name(), startAt(b.get("start_at")));
+                pool, lane.name(), startAt(b.get("start_at")), pace.alongside(t.id(), pacing));
         io.send(res, 201, view(c));
     }
 
@@ -228,7 +246,13 @@ public final class CampaignsApi implements HttpService {
         ObjectNode fc = f.putObject("by_code");
         failures.forEach(fc::put);
         s.put("expired", expired).put("cancelled", cancelled);
+        pace.stats(c, s);
         io.send(res, 200, s);
+    }
+
+    private void estimate(Tenant t, ServerRequest req, ServerResponse res) {
+        String id = req.path().pathParameters().get("id");
+        io.send(res, 200, pace.estimateJson(campaigns.find(t.id(), id).orElseThrow(() -> Campaigns.notFound(id))));
     }
 
     private ObjectNode view(Campaign c) {
@@ -249,6 +273,7 @@ public final class CampaignsApi implements HttpService {
         n.put("start_at", c.startAt() == null ? null : Instant.ofEpochMilli(c.startAt()).toString());
         n.put("targeted", c.targeted()).put("expanded", c.expanded());
         n.put("created_at", c.createdAt()).put("updated_at", c.updatedAt());
+        pace.view(c, n);
         return n;
     }
 

@@ -56,6 +56,10 @@ import org.slf4j.LoggerFactory;
  * mapping no longer fits, recategorised by Meta since it started) or whose audience was deleted
  * pauses itself with the reason.
  *
+ * <p><b>Pacing.</b> How much of a chunk may be read at all is {@link CampaignPacing}'s answer:
+ * nothing outside the sending window, no faster than the rate cap, no more than the messaging
+ * limit has free, nothing that would pass the spend cap (which pauses the campaign once reached).
+ *
  * <p><b>Skips</b>, each recorded with its reason: {@code opted_out}, {@code suppressed} (a
  * suppression that blocks this template's category), {@code marketing_limit} (Meta's 131049 for
  * this user in the last 24 h, recorded by the webhook path as a suppression; marketing only),
@@ -77,13 +81,14 @@ final class Expander implements AutoCloseable {
     private final Clock clock;
     private final int chunk;
     private final FairShare share;
+    private final PacingModule pace;
     private final Object signal = new Object();
     private final ExecutorService slices = Executors.newVirtualThreadPerTaskExecutor();
     private volatile boolean running = true;
     private Thread loop;
 
     Expander(Campaigns campaigns, Audiences audiences, Audience optOuts, Intake intake, Tenancy tenancy, ObjectMapper json,
-             Clock clock, int chunk, int maxPending) {
+             Clock clock, int chunk, int maxPending, PacingModule pace) {
         this.campaigns = campaigns;
         this.audiences = audiences;
         this.optOuts = optOuts;
@@ -93,6 +98,7 @@ final class Expander implements AutoCloseable {
         this.clock = clock;
         this.chunk = chunk;
         this.share = new FairShare(campaigns, chunk, maxPending);
+        this.pace = pace;
     }
 
     void start() {
@@ -123,6 +129,7 @@ final class Expander implements AutoCloseable {
                         busy |= stepIsolated(c, bounds.getOrDefault(c.id(), chunk));
                     }
                 }
+                pace.afterPass(active);
             } catch (RuntimeException e) {
                 if (running) {
                     LOG.warn("campaign expansion pass failed; retrying", e);
@@ -173,16 +180,38 @@ final class Expander implements AutoCloseable {
         if (pending >= maxPending) {
             return false;
         }
+        // the sending window, rate cap, messaging limit and spend cap say how much may be expanded now
+        CampaignPacing.Allowance allowed = pace.pacing().allowance(c, campaigns.channels(c.tenantId(), c.channelId(), c.channelPool()),
+                pending, chunk, template == null ? null : template.category());
+        if (allowed.pauseNow() != null) {
+            LOG.info("campaign {} paused: {}", c.id(), allowed.pauseNow());
+            campaigns.autoPause(c, allowed.pauseNow());
+            return true;
+        }
+        int take = allowed.contacts();
+        if (take == 0) {
+            return false;
+        }
         Tenant tenant = tenancy.tenant(c.tenantId()).orElse(null);
-        ContactCursor cursor = audiences.contacts(c.tenantId(), c.audienceId(), c.cursorPhone(), chunk).orElse(null);
+        ContactCursor cursor = audiences.contacts(c.tenantId(), c.audienceId(), c.cursorPhone(), take).orElse(null);
         if (tenant == null || cursor == null) {
             campaigns.autoPause(c, "its audience " + c.audienceId() + " was deleted");
             return true;
         }
         boolean marketing = "MARKETING".equals(template == null ? null : template.category());
-        List<Contact> contacts = new ArrayList<>(chunk);
-        while (contacts.size() < chunk && cursor.hasNext()) {
+        List<Contact> contacts = new ArrayList<>(take);
+        while (contacts.size() < take && cursor.hasNext()) {
             contacts.add(cursor.next());
+        }
+        int read = contacts.size();
+        contacts = allowed.affordable(contacts);
+        if (contacts.isEmpty() && read > 0) {
+            String spentOut = allowed.spentOut(c.id());
+            if (spentOut != null) {
+                LOG.info("campaign {} paused: {}", c.id(), spentOut);
+                campaigns.autoPause(c, spentOut);
+            }
+            return spentOut != null;
         }
         List<CampaignStore.Skip> skips = new ArrayList<>();
         int done = 0;
@@ -213,8 +242,9 @@ final class Expander implements AutoCloseable {
             return false;
         }
         String last = done == 0 ? c.cursorPhone() : contacts.get(done - 1).phone();
-        boolean exhausted = done == contacts.size() && contacts.size() < chunk;
+        boolean exhausted = done == read && read < take;
         campaigns.write(campaigns.store().chunkDone(c, skips, last, c.expanded() + done, exhausted, clock.millis()));
+        pace.pacing().expanded(c, done);
         if (stop[0] != null) {
             LOG.info("campaign {} paused: {}", c.id(), stop[0]);
             campaigns.autoPause(c, stop[0]);
@@ -281,7 +311,11 @@ final class Expander implements AutoCloseable {
         String key = "campaign:" + c.id() + ":" + contact.phone();
         try {
             intake.acceptGenerated(tenant, List.of(new Intake.Candidate(body(c, contact), c.channelId(), c.channelPool(),
-                    Lane.parse(c.lane()).orElse(Lane.LOW), null, c.id(), null)), key, key.getBytes(StandardCharsets.UTF_8), a -> "{}");
+                    Lane.parse(c.lane()).orElse(Lane.LOW), pace.pacing().ttlSeconds(c), c.id(), null)), key,
+                    key.getBytes(StandardCharsets.UTF_8), a -> {
+                        pace.pacing().accepted(c, a); // a windowed campaign's gate knows the ids before any worker sees them
+                        return "{}";
+                    });
             return ACCEPTED;
         } catch (Rejection r) {
             if (r.httpStatus() == 429 || r.httpStatus() == 503) {

@@ -26,25 +26,33 @@ public record SwitchboardConfig(
         Delivery delivery,
         Archive archive,
         Audiences audiences,
-        Templates templates) {
+        Templates templates,
+        Pricing pricing) {
 
     /** The sections every deployment sets; delivery, archive and audiences take their defaults. */
     public SwitchboardConfig(Http http, Database database, Security security, Upstream upstream, Sending sending,
                              Webhooks webhooks, Emulator emulator, Bootstrap bootstrap) {
-        this(http, database, security, upstream, sending, webhooks, emulator, bootstrap, null, null, null, null);
+        this(http, database, security, upstream, sending, webhooks, emulator, bootstrap, null, null, null, null, null);
     }
 
     /** Every section but audiences, which takes its defaults. */
     public SwitchboardConfig(Http http, Database database, Security security, Upstream upstream, Sending sending,
                              Webhooks webhooks, Emulator emulator, Bootstrap bootstrap, Delivery delivery, Archive archive) {
-        this(http, database, security, upstream, sending, webhooks, emulator, bootstrap, delivery, archive, null, null);
+        this(http, database, security, upstream, sending, webhooks, emulator, bootstrap, delivery, archive, null, null, null);
     }
 
     /** Every section but templates, which takes its defaults. */
     public SwitchboardConfig(Http http, Database database, Security security, Upstream upstream, Sending sending,
                              Webhooks webhooks, Emulator emulator, Bootstrap bootstrap, Delivery delivery, Archive archive,
                              Audiences audiences) {
-        this(http, database, security, upstream, sending, webhooks, emulator, bootstrap, delivery, archive, audiences, null);
+        this(http, database, security, upstream, sending, webhooks, emulator, bootstrap, delivery, archive, audiences, null, null);
+    }
+
+    /** Every section but pricing, which takes its defaults (no price table). */
+    public SwitchboardConfig(Http http, Database database, Security security, Upstream upstream, Sending sending,
+                             Webhooks webhooks, Emulator emulator, Bootstrap bootstrap, Delivery delivery, Archive archive,
+                             Audiences audiences, Templates templates) {
+        this(http, database, security, upstream, sending, webhooks, emulator, bootstrap, delivery, archive, audiences, templates, null);
     }
 
     public SwitchboardConfig {
@@ -60,22 +68,29 @@ public record SwitchboardConfig(
         archive = archive == null ? Archive.defaults() : archive;
         audiences = audiences == null ? Audiences.defaults() : audiences;
         templates = templates == null ? Templates.defaults() : templates;
+        pricing = pricing == null ? Pricing.defaults() : pricing;
     }
 
     public static SwitchboardConfig defaults() {
-        return new SwitchboardConfig(null, null, null, null, null, null, null, null, null, null, null, null);
+        return new SwitchboardConfig(null, null, null, null, null, null, null, null, null, null, null, null, null);
     }
 
     /** This configuration with another audiences section. */
     public SwitchboardConfig withAudiences(Audiences a) {
         return new SwitchboardConfig(http, database, security, upstream, sending, webhooks, emulator, bootstrap, delivery, archive, a,
-                templates);
+                templates, pricing);
     }
 
     /** This configuration with another templates section. */
     public SwitchboardConfig withTemplates(Templates t) {
         return new SwitchboardConfig(http, database, security, upstream, sending, webhooks, emulator, bootstrap, delivery, archive,
-                audiences, t);
+                audiences, t, pricing);
+    }
+
+    /** This configuration with another price table. */
+    public SwitchboardConfig withPricing(Pricing p) {
+        return new SwitchboardConfig(http, database, security, upstream, sending, webhooks, emulator, bootstrap, delivery, archive,
+                audiences, templates, p);
     }
 
     /** The public HTTP listener. */
@@ -346,6 +361,49 @@ public record SwitchboardConfig(
 
         public static Templates defaults() {
             return new Templates(null, 0, null);
+        }
+    }
+
+    /**
+     * What Meta charges per delivered template message, for campaigns' spend caps and spend
+     * stats: {@code rates} maps a recipient's country — an ISO region ({@code "IN"}) or a calling
+     * code ({@code "91"}), or {@code "default"} for every other — to a price per pricing category
+     * ({@code MARKETING}, {@code UTILITY}, {@code AUTHENTICATION}, {@code SERVICE}; a category
+     * such as {@code MARKETING_LITE} falls back to {@code MARKETING}) in {@code currency}. Meta's
+     * rate card changes quarterly and differs per market, so it is the operator's to keep, not
+     * built in. Without rates no spend is counted and campaigns cannot take a spend cap.
+     */
+    public record Pricing(String currency, java.util.Map<String, java.util.Map<String, java.math.BigDecimal>> rates) {
+        public Pricing {
+            currency = currency == null || currency.isBlank() ? "USD" : currency.strip().toUpperCase(java.util.Locale.ROOT);
+            if (!currency.matches("[A-Z]{3}")) {
+                throw new IllegalArgumentException("pricing.currency must be an ISO 4217 code such as USD, not " + currency);
+            }
+            java.util.Map<String, java.util.Map<String, java.math.BigDecimal>> copy = new java.util.TreeMap<>();
+            if (rates != null) {
+                for (var country : rates.entrySet()) {
+                    String key = country.getKey().strip();
+                    String where = key.equalsIgnoreCase("default") ? "default" : key.toUpperCase(java.util.Locale.ROOT);
+                    if (!where.equals("default") && !where.matches("[A-Z]{2}|[0-9]{1,3}")) {
+                        throw new IllegalArgumentException("pricing.rates: " + key
+                                + " is neither an ISO region (IN), a calling code (91) nor \"default\"");
+                    }
+                    java.util.Map<String, java.math.BigDecimal> byCategory = new java.util.TreeMap<>();
+                    for (var price : country.getValue() == null ? java.util.Map.<String, java.math.BigDecimal>of().entrySet()
+                            : country.getValue().entrySet()) {
+                        if (price.getValue() == null || price.getValue().signum() < 0 || price.getValue().compareTo(java.math.BigDecimal.valueOf(1_000_000)) > 0) {
+                            throw new IllegalArgumentException("pricing.rates." + key + "." + price.getKey() + " must be a price from 0 to 1,000,000");
+                        }
+                        byCategory.put(price.getKey().strip().toUpperCase(java.util.Locale.ROOT), price.getValue());
+                    }
+                    copy.put(where, java.util.Collections.unmodifiableMap(byCategory));
+                }
+            }
+            rates = java.util.Collections.unmodifiableMap(copy);
+        }
+
+        public static Pricing defaults() {
+            return new Pricing(null, null);
         }
     }
 

@@ -217,6 +217,12 @@ public final class Outbound implements AutoCloseable {
         return w.pacer().rate() - queued;
     }
 
+    /** The messaging-limit budget of the channel's portfolio now, or empty for a channel this node does not serve. */
+    public java.util.Optional<TierBudget.Room> messagingLimit(String channelId) {
+        ChannelWorker w = workers.get(channelId);
+        return w == null ? java.util.Optional.empty() : java.util.Optional.of(w.tier().room(ctx.clock().millis()));
+    }
+
     private void onChannelChange(Channel c) {
         if (c.ceilingMps() < 1 || c.ceilingMps() > NumberPacer.MAX_CEILING_MPS) {
             LOG.error("channel {}: stored ceiling {} mps is outside 1..{}; paced at {} until an operator fixes it", c.phoneNumberId(),

@@ -96,6 +96,27 @@ public final class TierBudget {
         return limit;
     }
 
+    /**
+     * The budget as a campaign's pacing sees it: {@code lowLimit} recipients a day for the LOW
+     * lane, {@code lowFree} of them still free now, and when the oldest reach leaves the window
+     * ({@code nextFreeAt}, epoch ms; 0 when nothing is counted). {@code limit} −1: unlimited.
+     */
+    public record Room(long limit, long lowLimit, long used, long lowFree, long nextFreeAt) {
+        public boolean unlimited() {
+            return limit < 0;
+        }
+    }
+
+    public synchronized Room room(long nowMillis) {
+        evict(nowMillis);
+        if (limit < 0) {
+            return new Room(-1, -1, reachedAt.size(), Long.MAX_VALUE, 0);
+        }
+        long low = lowLimit();
+        return new Room(limit, low, reachedAt.size(), Math.max(0, low - reachedAt.size()),
+                order.isEmpty() ? 0 : order.peekFirst().at() + DAY_MILLIS);
+    }
+
     private void evict(long now) {
         while (!order.isEmpty() && order.peekFirst().at() <= now - DAY_MILLIS) {
             Reach r = order.pollFirst();

@@ -85,11 +85,14 @@ public final class JournalProcessor implements AutoCloseable {
     private final Outbound outbound;
     private final io.micrometer.core.instrument.Counter sentTwiceAfterCrash;
     private final io.micrometer.core.instrument.Counter malformedChanges;
+    private final BillingListener billing;
 
     public JournalProcessor(WebhookJournal journal, GroupCommitWriter messagesWriter, Jdbc jdbc, Tenancy tenancy, EventLog eventLog,
                             TemplateCatalog templates, Outbound outbound, Audience audience, ServiceWindows windows, AppSecrets secrets,
-                            ObjectMapper json, Clock clock, io.micrometer.core.instrument.MeterRegistry registry) {
+                            ObjectMapper json, Clock clock, io.micrometer.core.instrument.MeterRegistry registry,
+                            BillingListener billing) {
         this.journal = journal;
+        this.billing = billing;
         this.writer = messagesWriter;
         this.tenancy = tenancy;
         this.eventLog = eventLog;
@@ -239,6 +242,15 @@ public final class JournalProcessor implements AutoCloseable {
                     }
                 }
                 StatusApplier.applyAll(b, known);
+                List<BillingListener.Billable> billable = new ArrayList<>();
+                for (StatusUpdate u : known) {
+                    if (u.billedCategory != null) {
+                        billable.add(new BillingListener.Billable(u.messageId, u.wamid, u.channelId, u.recipient, u.billedCategory));
+                    }
+                }
+                if (!billable.isEmpty()) {
+                    billing.billed(b, billable);
+                }
                 for (Object[] in : inbound) {
                     PreparedStatement ps = b.batch("INSERT INTO service_windows (channel_id, user_id, tenant_id, last_inbound_at)"
                             + " VALUES (?,?,?,?) ON CONFLICT (channel_id, user_id) DO UPDATE SET last_inbound_at ="
@@ -290,6 +302,10 @@ public final class JournalProcessor implements AutoCloseable {
             u.add(s.path("status").asText(""), s.path("timestamp").asLong(clock.millis() / 1000) * 1000,
                     err.isMissingNode() ? null : err.path("code").asInt(),
                     err.isMissingNode() ? null : err.path("title").asText(err.path("message").asText(null)));
+            JsonNode pricing = s.path("pricing");
+            if (pricing.path("billable").asBoolean(false)) {
+                u.billable(pricing.path("category").asText("unknown"), s.path("recipient_id").asText(null));
+            }
         }
     }
 

@@ -16,6 +16,9 @@ final class StatusUpdate {
     long failedAt;
     Integer errorCode;
     String errorTitle;
+    /** The pricing category of the first status that said Meta bills this message, or null. */
+    String billedCategory;
+    String recipient;
 
     StatusUpdate(String messageId, String wamid) {
         this(messageId, wamid, null);
@@ -38,6 +41,14 @@ final class StatusUpdate {
                 errorTitle = title;
             }
             default -> { /* unknown statuses are archived, not applied */ }
+        }
+    }
+
+    /** A status carried {@code pricing} with {@code billable: true}; the first one's category is kept. */
+    void billable(String category, String recipientId) {
+        if (billedCategory == null) {
+            billedCategory = category;
+            recipient = recipientId;
         }
     }
 

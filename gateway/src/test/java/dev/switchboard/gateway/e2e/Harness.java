@@ -35,12 +35,15 @@ final class Harness implements AutoCloseable {
 
     final Emulator emulator;
     final SwitchboardConfig config;
+    /** The node's clock, when the test moves time (null: the system clock). */
+    private final java.time.Clock clock;
     Switchboard node;
 
-    private Harness(Emulator emulator, SwitchboardConfig config) {
+    private Harness(Emulator emulator, SwitchboardConfig config, java.time.Clock clock) {
         this.emulator = emulator;
         this.config = config;
-        this.node = Switchboard.start(config);
+        this.clock = clock;
+        this.node = clock == null ? Switchboard.start(config) : Switchboard.start(config, clock);
         emulator.setWebhookUrl(node.baseUrl() + "/webhooks/whatsapp");
     }
 
@@ -54,13 +57,20 @@ final class Harness implements AutoCloseable {
 
     static Harness start(SwitchboardConfig.Database db, Path dir, SwitchboardConfig.Sending sending,
                          Consumer<EmulatorConfig.Builder> emulatorTweaks, SwitchboardConfig.TenantSpec... tenants) {
-        return start(db, dir, sending, emulatorTweaks, c -> c, tenants);
+        return start(null, c -> c, db, dir, sending, emulatorTweaks, tenants);
     }
 
     /** As above, with the node's configuration adjusted by {@code configTweaks} (e.g. {@code withTemplates}). */
     static Harness start(SwitchboardConfig.Database db, Path dir, SwitchboardConfig.Sending sending,
                          Consumer<EmulatorConfig.Builder> emulatorTweaks, java.util.function.UnaryOperator<SwitchboardConfig> configTweaks,
                          SwitchboardConfig.TenantSpec... tenants) {
+        return start(null, configTweaks, db, dir, sending, emulatorTweaks, tenants);
+    }
+
+    /** As above, on {@code clock} (null: the system clock) and with {@code configTweaks} applied to the node's configuration. */
+    static Harness start(java.time.Clock clock, java.util.function.UnaryOperator<SwitchboardConfig> configTweaks,
+                         SwitchboardConfig.Database db, Path dir, SwitchboardConfig.Sending sending,
+                         Consumer<EmulatorConfig.Builder> emulatorTweaks, SwitchboardConfig.TenantSpec... tenants) {
         EmulatorConfig.Builder eb = EmulatorConfig.builder().host("127.0.0.1").port(0).appSecret(APP_SECRET).seed(7L);
         for (SwitchboardConfig.TenantSpec t : tenants) {
             for (SwitchboardConfig.ChannelSpec c : t.channels()) {
@@ -84,7 +94,7 @@ final class Harness implements AutoCloseable {
                 SwitchboardConfig.Emulator.defaults(),
                 new SwitchboardConfig.Bootstrap(List.of(tenants)), null, TestNodes.archiveIn(dir));
         try {
-            return new Harness(emulator, configTweaks.apply(config));
+            return new Harness(emulator, configTweaks.apply(config), clock);
         } catch (RuntimeException e) {
             emulator.close();
             throw e;
@@ -99,7 +109,7 @@ final class Harness implements AutoCloseable {
 
     /** Starts a new node on the same database, after the old one was closed. */
     void startAgain() {
-        node = Switchboard.start(config);
+        node = clock == null ? Switchboard.start(config) : Switchboard.start(config, clock);
         emulator.setWebhookUrl(node.baseUrl() + "/webhooks/whatsapp");
     }
 

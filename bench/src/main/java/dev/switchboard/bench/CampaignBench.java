@@ -161,7 +161,7 @@ public final class CampaignBench {
                 long bigStart = startToFirstSend(emu, big);
                 Sampled sampled = sample(emu, big, startedAt, window);
                 otp.stop();
-                CpuSnapshot cpu = CpuSnapshot.take(s).since(cpu0);
+                CpuSnapshot cpu = sampled.cpuAtEnd().since(cpu0);
                 long endedAt = System.currentTimeMillis();
                 long liveAfter = HeapProbe.liveAfterFullGc(s.gateway().pid());
                 report(emu, otp, big, bigStart, sampled, cpu, accepted0, liveBefore, liveAfter, startedAt, endedAt);
@@ -193,13 +193,14 @@ public final class CampaignBench {
         }
 
         /** What the sampler saw every {@code --sample-seconds} during the window. */
-        record Sampled(List<long[]> sends, long maxPending, long peakHeapUsed, long expandedAtEnd) {
+        record Sampled(List<long[]> sends, long maxPending, long peakHeapUsed, long expandedAtEnd, CpuSnapshot cpuAtEnd) {
         }
 
         private Sampled sample(EmulatorControl emu, String id, long startedAt, long window) throws Exception {
             List<long[]> sends = new ArrayList<>(); // {epoch ms, accepted on the shop's numbers}
             long maxPending = 0;
             long peakHeap = 0;
+            CpuSnapshot cpu = null;
             long end = startedAt + window;
             for (long next = startedAt; next <= end; next += setup.sampleSeconds() * 1000L) {
                 long wait = next - System.currentTimeMillis();
@@ -207,10 +208,11 @@ public final class CampaignBench {
                     Thread.sleep(wait);
                 }
                 sends.add(new long[] {System.currentTimeMillis(), EmulatorControl.accepted(emu.stats(), shop.numberIds())});
+                cpu = CpuSnapshot.take(s);
                 maxPending = Math.max(maxPending, s.db().campaignPending(id));
                 peakHeap = Math.max(peakHeap, AudienceImport.heapUsed(s.gatewayMetrics()));
             }
-            return new Sampled(sends, maxPending, peakHeap, get("/v1/campaigns/" + id).path("expanded").asLong());
+            return new Sampled(sends, maxPending, peakHeap, get("/v1/campaigns/" + id).path("expanded").asLong(), cpu);
         }
 
         private void report(EmulatorControl emu, OtpStream otp, String big, long bigStart, Sampled sampled, CpuSnapshot cpu,
@@ -244,8 +246,9 @@ public final class CampaignBench {
                 r429 += stats.path("numbers").path(n).path("rejectionsByCode").path("130429").asLong();
                 busiest.add(n + ": " + stats.path("numbers").path(n).path("maxInAnySlidingSecond").asInt());
             }
-            long sent = EmulatorControl.accepted(stats, shop.numberIds()) - accepted0;
-            r.add("sent in the window / contacts expanded", String.format("%,d / %,d", sent, sampled.expandedAtEnd()), "send.sent", sent);
+            long sent = to[1] - accepted0; // at the last sample, just before the campaign's expansion was read
+            r.add("sent in the window / contacts expanded by its end", String.format("%,d / %,d", sent, sampled.expandedAtEnd()),
+                    "send.sent", sent);
             r.put("send.expanded", sampled.expandedAtEnd());
             r.add("campaign's unsent messages, at most (sampled)", String.format("%,d", sampled.maxPending()), "send.max_pending",
                     sampled.maxPending());

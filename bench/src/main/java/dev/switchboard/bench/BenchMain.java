@@ -33,6 +33,12 @@ public final class BenchMain {
                               row CSV to /v1/audiences/{id}/contacts: import time, gateway CPU, gateway heap (peak used
                               from its GC log, most live after GC, sampled), peak RSS, counts checked; --db as above,
                               --gateway-jvm-opts "-Xmx256m", --request-timeout PT5M (the gateway's http.requestTimeout)
+              campaign        gateway and emulator as child processes: start → first send of --starts 5 small campaigns
+                              (--start-contacts 200); then a --rows 1000000 CSV audience and a campaign over it on the
+                              shop's 3 numbers at --ceiling 200, run for --seconds 90: sends/s ÷ sum of ceilings (after
+                              --settle-seconds 15), gateway heap (GC log, live via jcmd), unsent messages, CPU; and bank's
+                              HIGH OTPs (--otp-interval-ms 200) alone for --baseline-seconds 20 vs while it runs;
+                              --db, --gateway-jvm-opts, --gateway-jar, --out as above
               backlog-heap    in-process: heap held by a paused backlog (--messages 1000000 --db ...)
               emulator        the emulator alone under load (--seconds --clients --numbers)
               webhook-ingest  in-process: webhook ack and apply throughput
@@ -53,6 +59,7 @@ public final class BenchMain {
             case "latency-shaping" -> FlashSale.main(withDefaults(rest, "--latency-ms", "150", "--jitter-ms", "250", "--warm-messages", "20000"));
             case "inbound-mix" -> FlashSale.main(withDefaults(rest, "--inbound-share", "0.3", "--warm-messages", "20000"));
             case "audience-import" -> AudienceImport.main(rest);
+            case "campaign" -> CampaignBench.main(rest);
             case "backlog-heap" -> BacklogHeap.main(rest);
             case "emulator" -> dev.switchboard.bench.emulator.EmulatorLoad.main(rest);
             case "webhook-ingest" -> dev.switchboard.bench.webhooks.WebhookIngestBench.main(rest);

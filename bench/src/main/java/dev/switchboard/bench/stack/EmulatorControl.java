@@ -56,7 +56,12 @@ public final class EmulatorControl {
 
     /** Every retained accepted message of a number, oldest first. */
     public List<Arrival> arrivals(String phoneNumberId) {
-        JsonNode root = json(get(base + "/_emulator/messages?phone_number_id=" + phoneNumberId + "&limit=1000000"));
+        return arrivals(phoneNumberId, 1_000_000);
+    }
+
+    /** The {@code limit} most recent retained accepted messages of a number, oldest first. */
+    public List<Arrival> arrivals(String phoneNumberId, int limit) {
+        JsonNode root = json(get(base + "/_emulator/messages?phone_number_id=" + phoneNumberId + "&limit=" + limit));
         List<Arrival> out = new ArrayList<>();
         for (JsonNode m : root.path("data")) {
             out.add(new Arrival(m.path("to").asText(), m.path("template_name").isNull() ? null : m.path("template_name").asText(),

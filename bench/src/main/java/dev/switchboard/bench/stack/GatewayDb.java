@@ -104,6 +104,17 @@ public final class GatewayDb implements AutoCloseable {
         return scalar("SELECT COUNT(*) FROM messages WHERE state <> 'READ'");
     }
 
+    /** A campaign's unsent messages (QUEUED or SENDING), on the partial index the expander's backpressure uses. */
+    public synchronized long campaignPending(String campaignId) throws SQLException {
+        try (var ps = probe.prepareStatement("SELECT COUNT(*) FROM messages WHERE campaign_id=? AND campaign_id IS NOT NULL"
+                + " AND state IN ('QUEUED', 'SENDING')")) {
+            ps.setString(1, campaignId);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getLong(1) : 0;
+            }
+        }
+    }
+
     /** Message count per state, over all tenants. */
     public synchronized Map<String, Long> states() throws SQLException {
         Map<String, Long> out = new LinkedHashMap<>();

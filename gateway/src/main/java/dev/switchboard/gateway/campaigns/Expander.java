@@ -70,7 +70,7 @@ import org.slf4j.LoggerFactory;
 final class Expander implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Expander.class);
     private static final PhoneNumberUtil PHONES = PhoneNumberUtil.getInstance();
-    private static final int SLICE = 50;
+    private static final int SLICE = 200;
 
     private final Campaigns campaigns;
     private final Audiences audiences;

@@ -81,7 +81,6 @@ final class CampaignPacing {
     private final Map<String, double[]> buckets = new ConcurrentHashMap<>();
     private final Map<String, Held> held = new ConcurrentHashMap<>();
     /** campaign → its messages' time to live in seconds (windowed campaigns only; asked per message). */
-    private final Map<String, Long> ttls = new ConcurrentHashMap<>();
 
     CampaignPacing(PacingStore store, CampaignStore campaigns, PriceTable prices, WindowGate windows, Outbound outbound, Clock clock) {
         this.store = store;
@@ -233,11 +232,17 @@ final class CampaignPacing {
         }
     }
 
-    /** The messages' time to live: the LOW lane's day, plus the window's longest closed stretch (null: the lane's default). */
+    /**
+     * The messages' time to live: 30 days, not the LOW lane's day. A campaign's queued messages may
+     * wait out a pause (131048 review, a weekend), nights outside the window or the messaging
+     * limit's rolling day; expiring them meanwhile lost them for good, since the cursor is past
+     * their recipients. The campaign, not a clock, decides when they stop: cancel.
+     */
     Long ttlSeconds(Campaign c) {
-        SendingWindow w = of(c.id()).window();
-        return w == null ? null : ttls.computeIfAbsent(c.id(), k -> (24L * 3600 * 1000 + w.longestClosedMillis(clock.millis())) / 1000);
+        return CAMPAIGN_TTL_SECONDS;
     }
+
+    static final long CAMPAIGN_TTL_SECONDS = 30L * 24 * 3600;
 
     /** Messages just accepted (before they are written): a windowed campaign's gate learns their ids. */
     void accepted(Campaign c, List<Intake.Accepted> accepted) {
@@ -260,7 +265,6 @@ final class CampaignPacing {
             }
         }
         buckets.keySet().retainAll(live);
-        ttls.keySet().retainAll(live);
         held.keySet().retainAll(unsent);
         for (String id : Set.copyOf(windows.campaigns())) {
             if (!unsent.contains(id)) {

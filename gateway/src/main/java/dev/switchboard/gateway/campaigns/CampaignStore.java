@@ -108,6 +108,23 @@ final class CampaignStore {
         };
     }
 
+    /**
+     * Cancel in one transaction: the campaign moves to cancelled (only from one of {@code from})
+     * and, only if it did, its QUEUED messages become CANCELLED with it. Apart, a crash between
+     * the two left a cancelled campaign whose queued messages were sent after the restart.
+     */
+    WriteOp cancel(Campaign c, Set<Campaign.State> from, long now, IntConsumer moved) {
+        WriteOp campaign = transition(c.id(), from, Campaign.State.CANCELLED, null, null, now, moved);
+        return b -> {
+            campaign.apply(b);
+            PreparedStatement ps = b.batch("UPDATE messages SET state='CANCELLED', cancelled_at=? WHERE tenant_id=? AND campaign_id=?"
+                    + " AND campaign_id IS NOT NULL AND state='QUEUED' AND EXISTS (SELECT 1 FROM campaigns WHERE id=? AND state='cancelled'"
+                    + " AND updated_at=?)");
+            Jdbc.bind(ps, now, c.tenantId(), c.id(), c.id(), now);
+            ps.addBatch();
+        };
+    }
+
     /** A chunk's skips and the cursor after it, in one transaction: a crash loses both or neither. */
     WriteOp chunkDone(Campaign c, List<Skip> skips, String cursorPhone, long expanded, boolean exhausted, long now) {
         return new WriteOp() {
@@ -129,6 +146,28 @@ final class CampaignStore {
                 return skips.size() + 1;
             }
         };
+    }
+
+    /**
+     * Which of {@code phones} already have a message of the campaign, in any state. The
+     * idempotency key stops a re-expanded chunk from creating a message twice only while the key
+     * is kept (a day); a chunk re-read after longer (a crash before a weekend outside the sending
+     * window, a long pause) is checked here, on the (tenant, campaign, recipient) index.
+     */
+    Set<String> messaged(String tenantId, String campaignId, List<String> phones) {
+        if (phones.isEmpty()) {
+            return Set.of();
+        }
+        StringBuilder in = new StringBuilder();
+        Object[] args = new Object[phones.size() + 2];
+        args[0] = tenantId;
+        args[1] = campaignId;
+        for (int i = 0; i < phones.size(); i++) {
+            in.append(i == 0 ? "?" : ",?");
+            args[i + 2] = phones.get(i);
+        }
+        return new java.util.HashSet<>(jdbc.query("SELECT recipient FROM messages WHERE tenant_id=? AND campaign_id=?"
+                + " AND campaign_id IS NOT NULL AND recipient IN (" + in + ")", rs -> rs.getString(1), args));
     }
 
     /** Messages of the campaign not sent yet (QUEUED or SENDING). */

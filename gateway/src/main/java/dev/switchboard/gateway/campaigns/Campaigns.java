@@ -4,7 +4,6 @@ import dev.switchboard.gateway.audiences.AudienceInfo;
 import dev.switchboard.gateway.audiences.Audiences;
 import dev.switchboard.gateway.intake.Rejection;
 import dev.switchboard.gateway.intake.TemplateCatalog;
-import dev.switchboard.gateway.messages.MessageStore;
 import dev.switchboard.gateway.outbound.Outbound;
 import dev.switchboard.gateway.store.GroupCommitWriter;
 import dev.switchboard.gateway.store.WriteOp;
@@ -19,7 +18,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
@@ -37,8 +35,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * only while it accepts one small slice of a chunk; a transition takes it, so once the call
  * returns no further message of the campaign is created. Pause then holds the campaign's unsent
  * messages at the send gate ({@link CampaignHolds}); cancel makes its QUEUED messages CANCELLED
- * exactly as the native cancel does, one guarded update each, and takes them out of their
- * channel workers' memory.
+ * in the same transaction as the campaign's move (a crash cannot leave a cancelled campaign whose
+ * queued messages are sent after the restart), then takes them out of their channel workers'
+ * memory. A campaign paused before its start time resumes to scheduled, not early.
  *
  * <p><b>Validation before start.</b> The template must be in the catalogue for every channel the
  * campaign may use, sendable, and the mapping must fit it ({@link MappingCheck}: body, header,
@@ -59,7 +58,6 @@ public final class Campaigns {
     private final Audiences audiences;
     private final Tenancy tenancy;
     private final TemplateCatalog templates;
-    private final MessageStore messages;
     private final Outbound outbound;
     private final CampaignHolds holds;
     private final Clock clock;
@@ -68,13 +66,12 @@ public final class Campaigns {
     private volatile java.util.function.Consumer<Campaign> onResume = c -> { };
 
     Campaigns(CampaignStore store, GroupCommitWriter writer, Audiences audiences, Tenancy tenancy, TemplateCatalog templates,
-              MessageStore messages, Outbound outbound, CampaignHolds holds, Clock clock) {
+              Outbound outbound, CampaignHolds holds, Clock clock) {
         this.store = store;
         this.writer = writer;
         this.audiences = audiences;
         this.tenancy = tenancy;
         this.templates = templates;
-        this.messages = messages;
         this.outbound = outbound;
         this.holds = holds;
         this.clock = clock;
@@ -253,7 +250,10 @@ public final class Campaigns {
         if (c.state() == Campaign.State.PAUSED && !t.category().equals(c.templateCategory())) {
             write(store.templateCategory(c.id(), t.category(), EnumSet.of(Campaign.State.PAUSED)));
         }
-        return move(c, EnumSet.of(Campaign.State.PAUSED), Campaign.State.RUNNING, null, null, "resume", () -> {
+        // paused before its start time: back to waiting for it, not started early
+        Campaign.State to = c.startAt() != null && c.startAt() > clock.millis() && c.expanded() == 0
+                ? Campaign.State.SCHEDULED : Campaign.State.RUNNING;
+        return move(c, EnumSet.of(Campaign.State.PAUSED), to, null, null, "resume", () -> {
             holds.release(c.id());
             outbound.releaseAside(c.id());
             onResume.accept(c);
@@ -262,10 +262,27 @@ public final class Campaigns {
 
     Campaign cancel(String tenantId, String id) {
         Campaign c = existing(tenantId, id);
-        return move(c, CANCELLABLE, Campaign.State.CANCELLED, null, null, "cancel", () -> {
-            cancelQueued(c);
+        ReentrantLock lock = lock(c.id());
+        lock.lock();
+        try {
+            // read under the lock: the expander creates no message of the campaign meanwhile
+            List<CampaignStore.Pending> queued = store.pendingMessages(c.id());
+            boolean[] moved = new boolean[1];
+            write(store.cancel(c, CANCELLABLE, clock.millis(), n -> moved[0] = n > 0));
+            if (!moved[0]) {
+                throw illegal(store.find(c.tenantId(), c.id()).orElse(c), "cancel");
+            }
+            for (CampaignStore.Pending p : queued) {
+                if ("QUEUED".equals(p.state())) {
+                    outbound.cancelled(p.channelId(), p.id()); // out of the worker's memory; a claim racing it fails its guard
+                }
+            }
             holds.release(c.id());
-        });
+        } finally {
+            lock.unlock();
+        }
+        onChange.run();
+        return store.find(c.tenantId(), c.id()).orElseThrow();
     }
 
     /** Marks the campaign completed if it still is running (the expander's call). */
@@ -297,22 +314,6 @@ public final class Campaigns {
         }
         onChange.run();
         return store.find(c.tenantId(), c.id()).orElseThrow();
-    }
-
-    private void cancelQueued(Campaign c) {
-        long now = clock.millis();
-        List<CompletableFuture<?>> done = new ArrayList<>();
-        for (CampaignStore.Pending p : store.pendingMessages(c.id())) {
-            if (!"QUEUED".equals(p.state())) {
-                continue; // already on its way to Meta: it settles as sent or failed
-            }
-            done.add(writer.submit(messages.cancel(c.tenantId(), p.id(), now, cancelled -> {
-                if (cancelled) {
-                    outbound.cancelled(p.channelId(), p.id());
-                }
-            })));
-        }
-        done.forEach(CompletableFuture::join);
     }
 
     private Campaign existing(String tenantId, String id) {

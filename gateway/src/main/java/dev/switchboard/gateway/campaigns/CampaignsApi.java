@@ -82,7 +82,7 @@ public final class CampaignsApi implements HttpService {
                                   TemplateCatalog templates, MessageStore messages, Outbound outbound, CampaignHolds holds,
                                   Tenancy tenancy, HttpIo io, Clock clock, WindowGate windows, SwitchboardConfig.Pricing pricing,
                                   MeterRegistry registry) {
-        Campaigns c = new Campaigns(new CampaignStore(new Jdbc(db.reads()), io.json()), writer, audiences, tenancy, templates, messages,
+        Campaigns c = new Campaigns(new CampaignStore(new Jdbc(db.reads()), io.json()), writer, audiences, tenancy, templates,
                 outbound, holds, clock);
         PacingModule pace = new PacingModule(new Jdbc(db.reads()), c, audiences, outbound, windows, pricing, registry, io.json(), clock);
         return new CampaignsApi(c, new Expander(c, audiences, optOuts, intake, tenancy, io.json(), clock, 500, 10_000, pace), pace,

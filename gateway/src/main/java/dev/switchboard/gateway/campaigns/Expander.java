@@ -47,7 +47,8 @@ import org.slf4j.LoggerFactory;
  * <p><b>Crash safety.</b> After each chunk the cursor (last phone done) and the chunk's skips
  * are written in one transaction. After {@code kill -9} the chunk since the last cursor is
  * expanded again: its accepted messages replay their idempotency keys (nothing is created twice)
- * and its skips are keyed by (campaign, phone). An admission refusal (the queue cap, an
+ * and its skips are keyed by (campaign, phone); a recipient who already has a message of the
+ * campaign is not accepted again even once its idempotency key has been purged (a day later). An admission refusal (the queue cap, an
  * overloaded writer) ends the chunk at the contact before it, which is retried on a later pass.
  * Expansion goes through {@link Intake#acceptGenerated}: the queue cap applies, the tenant's
  * ingress rate (which meters its API requests) does not.
@@ -256,8 +257,15 @@ final class Expander implements AutoCloseable {
     private int slice(Tenant tenant, Campaign c, boolean marketing, List<Contact> slice, List<CampaignStore.Skip> skips,
                       String[] stop) {
         long now = clock.millis();
+        List<String> phones = new ArrayList<>(slice.size());
+        slice.forEach(contact -> phones.add(contact.phone()));
+        java.util.Set<String> messaged = campaigns.store().messaged(c.tenantId(), c.id(), phones);
         List<CompletableFuture<CampaignStore.Skip>> outcomes = new ArrayList<>(slice.size());
         for (Contact contact : slice) {
+            if (messaged.contains(contact.phone())) {
+                outcomes.add(CompletableFuture.completedFuture(ACCEPTED)); // re-read after a crash: it has its message
+                continue;
+            }
             CampaignStore.Skip skip = precheck(c, contact, marketing, now);
             outcomes.add(skip != null ? CompletableFuture.completedFuture(skip)
                     : CompletableFuture.supplyAsync(() -> accept(tenant, c, contact), slices));

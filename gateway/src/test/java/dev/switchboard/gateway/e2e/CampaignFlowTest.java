@@ -326,6 +326,9 @@ class CampaignFlowTest {
                 + "\"audience_id\":\"" + audience + "\",\"start_at\":\"2099-01-01T00:00:00Z\","
                 + "\"parameters\":[{\"variable\":\"name\"},{\"text\":\"#1\"}]}", 201).path("id").asText();
         assertThat(act(later, "start", ":", 200).path("state").asText()).isEqualTo("scheduled");
+        assertThat(act(later, "pause", ":", 200).path("state").asText()).isEqualTo("paused");
+        assertThat(act(later, "resume", ":", 200).path("state").asText()).as("paused before its time: it waits for it again")
+                .isEqualTo("scheduled");
         assertThat(act(later, "cancel", ":", 200).path("state").asText()).isEqualTo("cancelled");
         act(later, "resume", "/", 409);
     }

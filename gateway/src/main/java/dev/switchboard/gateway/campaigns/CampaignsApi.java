@@ -57,6 +57,8 @@ import java.util.TreeMap;
  */
 public final class CampaignsApi implements HttpService {
     private static final long BODY_BYTES = 64 * 1024;
+    private static final java.util.regex.Pattern TEMPLATE_NAME = java.util.regex.Pattern.compile("[a-z0-9_]{1,512}");
+    private static final java.util.regex.Pattern LANGUAGE = java.util.regex.Pattern.compile("[A-Za-z]{2,3}(_[A-Za-z0-9]{2,8})?");
 
     private final Campaigns campaigns;
     private final Expander expander;
@@ -119,7 +121,7 @@ public final class CampaignsApi implements HttpService {
     private void create(Tenant t, ServerRequest req, ServerResponse res) {
         ObjectNode b = io.parseObject(io.body(req, BODY_BYTES));
         String name = text(b, "name");
-        if (name == null || name.isBlank() || name.length() > 200) {
+        if (name == null || name.isBlank() || name.length() > 200 || name.indexOf('\u0000') >= 0) {
             throw Rejection.invalid("name", "must be a non-empty string of at most 200 characters");
         }
         JsonNode template = b.path("template");
@@ -128,12 +130,20 @@ public final class CampaignsApi implements HttpService {
         if (tName == null || tLang == null) {
             throw Rejection.invalid("template", "must be {\"name\": ..., \"language\": ...}");
         }
-        String audience = text(b, "audience_id");
-        if (audience == null) {
-            throw Rejection.invalid("audience_id", "is required");
+        if (!TEMPLATE_NAME.matcher(tName).matches()) {
+            throw Rejection.invalid("template.name", "must be a template name as Meta writes it: lowercase letters, digits and _, at most 512");
         }
-        Lane lane = b.hasNonNull("lane") ? Lane.parse(b.get("lane").asText())
-                .orElseThrow(() -> Rejection.invalid("lane", "must be high, normal or low")) : Lane.LOW;
+        if (!LANGUAGE.matcher(tLang).matches()) {
+            throw Rejection.invalid("template.language", "must be a language code such as en_US or pt_BR (at most 16 characters)");
+        }
+        String audience = text(b, "audience_id");
+        if (audience == null || audience.length() > 40) {
+            throw Rejection.invalid("audience_id", "is required: the id of one of your audiences");
+        }
+        // HIGH is the OTPs' lane: a campaign there would queue ahead of them, the thing campaigns must never do
+        Lane lane = b.hasNonNull("lane") ? Lane.parse(b.get("lane").asText()).filter(l -> l != Lane.HIGH)
+                .orElseThrow(() -> Rejection.invalid("lane", "must be low (the default) or normal; high is kept for one-off sends such as OTPs"))
+                : Lane.LOW;
         List<String> pool = null;
         if (b.hasNonNull("channel_pool")) {
             if (!b.get("channel_pool").isArray() || b.get("channel_pool").isEmpty()) {

@@ -48,7 +48,9 @@ import org.slf4j.LoggerFactory;
  * are written in one transaction. After {@code kill -9} the chunk since the last cursor is
  * expanded again: its accepted messages replay their idempotency keys (nothing is created twice)
  * and its skips are keyed by (campaign, phone); a recipient who already has a message of the
- * campaign is not accepted again even once its idempotency key has been purged (a day later). An admission refusal (the queue cap, an
+ * campaign is not accepted again even once its idempotency key has been purged (a day later):
+ * the first chunk a node expands for a campaign, and the one after a chunk that ended early, ask
+ * the database which of their contacts already have one. An admission refusal (the queue cap, an
  * overloaded writer) ends the chunk at the contact before it, which is retried on a later pass.
  * Expansion goes through {@link Intake#acceptGenerated}: the queue cap applies, the tenant's
  * ingress rate (which meters its API requests) does not.
@@ -72,6 +74,15 @@ final class Expander implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Expander.class);
     private static final PhoneNumberUtil PHONES = PhoneNumberUtil.getInstance();
     private static final int SLICE = 200;
+    private static final long CATALOGUE_PATIENCE_MILLIS = 120_000;
+    /** Campaigns waiting for their WABAs' first template sync, since when (this node's memory). */
+    private final java.util.Map<String, Long> catalogueWait = new java.util.concurrent.ConcurrentHashMap<>();
+    /**
+     * Campaigns whose saved cursor covers every message this node created for them: their next
+     * chunk holds only new contacts. Absent (a node just started, a chunk that ended early), the
+     * next chunk first asks which of its contacts already have a message ({@link CampaignStore#messaged}).
+     */
+    private final java.util.Set<String> checked = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     private final Campaigns campaigns;
     private final Audiences audiences;
@@ -163,8 +174,18 @@ final class Expander implements AutoCloseable {
     /** One chunk of one campaign if it has room; true when it did something. */
     private boolean step(Campaign c, int maxPending) {
         if (!campaigns.catalogueReady(c)) {
-            return false; // just started: the templates are being synced
+            // just started: the templates are being synced. A WABA whose sync keeps failing (a bad
+            // token) would leave the campaign "running" with nothing said; after a while it pauses
+            long since = catalogueWait.computeIfAbsent(c.id(), k -> clock.millis());
+            if (clock.millis() - since > CATALOGUE_PATIENCE_MILLIS) {
+                catalogueWait.remove(c.id());
+                campaigns.autoPause(c, "the templates of its channels' WABAs could not be read from Meta for "
+                        + CATALOGUE_PATIENCE_MILLIS / 1000 + " s (check the channels' access tokens, then resume)");
+                return true;
+            }
+            return false;
         }
+        catalogueWait.remove(c.id());
         TemplateCatalog.TemplateInfo template;
         try {
             template = campaigns.validate(c);
@@ -242,6 +263,11 @@ final class Expander implements AutoCloseable {
             }
             return false;
         }
+        if (done == contacts.size()) {
+            checked.add(c.id()); // the cursor covers all this node accepted: later chunks are new contacts
+        } else {
+            checked.remove(c.id()); // accepted contacts may lie past the cursor: the next read checks them
+        }
         String last = done == 0 ? c.cursorPhone() : contacts.get(done - 1).phone();
         boolean exhausted = done == read && read < take;
         campaigns.write(campaigns.store().chunkDone(c, skips, last, c.expanded() + done, exhausted, clock.millis()));
@@ -257,9 +283,12 @@ final class Expander implements AutoCloseable {
     private int slice(Tenant tenant, Campaign c, boolean marketing, List<Contact> slice, List<CampaignStore.Skip> skips,
                       String[] stop) {
         long now = clock.millis();
-        List<String> phones = new ArrayList<>(slice.size());
-        slice.forEach(contact -> phones.add(contact.phone()));
-        java.util.Set<String> messaged = campaigns.store().messaged(c.tenantId(), c.id(), phones);
+        java.util.Set<String> messaged = java.util.Set.of();
+        if (!checked.contains(c.id())) {
+            List<String> phones = new ArrayList<>(slice.size());
+            slice.forEach(contact -> phones.add(contact.phone()));
+            messaged = campaigns.store().messaged(c.tenantId(), c.id(), phones);
+        }
         List<CompletableFuture<CampaignStore.Skip>> outcomes = new ArrayList<>(slice.size());
         for (Contact contact : slice) {
             if (messaged.contains(contact.phone())) {

@@ -25,6 +25,7 @@ record Pacing(SendingWindow window, Double maxPerSecond, Long spendCapMicros, St
     private static final Pattern TIME = Pattern.compile("([01]?\\d|2[0-4]):([0-5]\\d)");
     /** Meta's highest throughput is 1,000 messages/s per number; a cap is for going slower. */
     private static final double MAX_RATE = 100_000;
+    private static final double MIN_RATE = 0.01;
 
     boolean none() {
         return window == null && maxPerSecond == null && spendCapMicros == null;
@@ -89,8 +90,11 @@ record Pacing(SendingWindow window, Double maxPerSecond, Long spendCapMicros, St
         if (n == null || n.isNull()) {
             return null;
         }
-        if (!n.isNumber() || n.asDouble() <= 0 || n.asDouble() > MAX_RATE || !Double.isFinite(n.asDouble())) {
-            throw Rejection.invalid("max_per_second", "must be a number of messages per second above 0 (such as 50 or 0.5)");
+        // at least 0.01 (one message in 100 s): below it the estimate's arithmetic runs for ages and a
+        // campaign would take years; an operator who wants that wants a schedule, not a rate
+        if (!n.isNumber() || n.asDouble() < MIN_RATE || n.asDouble() > MAX_RATE || !Double.isFinite(n.asDouble())) {
+            throw Rejection.invalid("max_per_second", "must be a number of messages per second from 0.01 to " + (long) MAX_RATE
+                    + " (such as 50 or 0.5)");
         }
         return n.asDouble();
     }
@@ -100,9 +104,9 @@ record Pacing(SendingWindow window, Double maxPerSecond, Long spendCapMicros, St
             return null;
         }
         JsonNode amount = n.get("amount");
-        if (!n.isObject() || amount == null || !amount.isNumber() || amount.decimalValue().signum() <= 0
+        if (!n.isObject() || amount == null || !amount.isNumber() || amount.decimalValue().compareTo(new BigDecimal("0.01")) < 0
                 || amount.decimalValue().compareTo(BigDecimal.valueOf(1_000_000_000)) > 0) {
-            throw Rejection.invalid("spend_cap", "must be {\"amount\": a positive number, \"currency\": \"" + prices.currency() + "\"}");
+            throw Rejection.invalid("spend_cap", "must be {\"amount\": a number from 0.01 up, \"currency\": \"" + prices.currency() + "\"}");
         }
         if (!prices.configured()) {
             throw Rejection.invalid("spend_cap", "cannot be set: the operator has configured no price table (pricing.rates), so spend is not counted");

@@ -323,10 +323,14 @@ public final class TemplateCatalog implements AutoCloseable {
                 List<TemplateRows.Stored> stored = rows.of(waba);
                 Set<String> names = new HashSet<>();
                 templatesOf(List.of(waba)).forEach(t -> names.add(t.name()));
-                templates.keySet().removeIf(k -> k.startsWith(waba + '\u0000'));
+                // the new entries first, then the stale ones out: a send or campaign step reading
+                // in between must never find the WABA's templates missing
+                Set<String> fresh = new HashSet<>();
                 for (TemplateRows.Stored s : stored) {
                     remember(new TemplateRows.Stored(settle(s.info(), snapshotAfter), s.syncedAt()));
+                    fresh.add(key(waba, s.info().name(), s.info().language()));
                 }
+                templates.keySet().removeIf(k -> k.startsWith(waba + '\u0000') && !fresh.contains(k));
                 names.forEach(n -> reindex(waba, n)); // names no longer stored are sendable-unknown again
                 return new SyncResult(waba, stored.size(), null, 0);
             } finally {

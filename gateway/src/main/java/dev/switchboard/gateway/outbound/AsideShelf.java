@@ -22,52 +22,42 @@ import java.util.Map;
  * <p>Not thread-safe: the owning {@link ChannelWorker} guards it with its lock.
  */
 final class AsideShelf {
-    private final Map<String, List<QueuedMessage>> byGroup = new HashMap<>();
+    private final Map<String, Map<String, QueuedMessage>> byGroup = new HashMap<>();
+    /** message id → its group: cancelling a paused campaign's thousands of messages is a probe each, not a scan. */
+    private final Map<String, String> groupOf = new HashMap<>();
 
     void put(String group, QueuedMessage m) {
-        byGroup.computeIfAbsent(group, k -> new ArrayList<>()).add(m);
+        byGroup.computeIfAbsent(group, k -> new HashMap<>()).put(m.id(), m);
+        groupOf.put(m.id(), group);
     }
 
     /** Puts the group's messages back at the front of their lanes, oldest first. */
     void release(String group, LaneQueue[] lanes) {
-        List<QueuedMessage> back = byGroup.remove(group);
-        if (back == null) {
+        Map<String, QueuedMessage> aside = byGroup.remove(group);
+        if (aside == null) {
             return;
         }
+        List<QueuedMessage> back = new ArrayList<>(aside.values());
+        back.forEach(m -> groupOf.remove(m.id()));
         back.sort((a, b) -> Long.compare(b.seq(), a.seq())); // pushFront in reverse keeps their order
         back.forEach(m -> lanes[m.lane().ordinal()].pushFront(m));
     }
 
     /** A cancelled message leaves the shelf; returns whether it was there. */
     boolean remove(String id) {
-        for (var it = byGroup.values().iterator(); it.hasNext(); ) {
-            List<QueuedMessage> group = it.next();
-            if (group.removeIf(m -> m.id().equals(id))) {
-                if (group.isEmpty()) {
-                    it.remove();
-                }
-                return true;
-            }
+        String group = groupOf.remove(id);
+        if (group == null) {
+            return false;
         }
-        return false;
+        Map<String, QueuedMessage> messages = byGroup.get(group);
+        messages.remove(id);
+        if (messages.isEmpty()) {
+            byGroup.remove(group);
+        }
+        return true;
     }
 
     boolean holds(String id) {
-        for (List<QueuedMessage> group : byGroup.values()) {
-            for (QueuedMessage m : group) {
-                if (m.id().equals(id)) {
-                    return true;
-                }
-            }
-        }
-        return false;
-    }
-
-    int size() {
-        int n = 0;
-        for (List<QueuedMessage> group : byGroup.values()) {
-            n += group.size();
-        }
-        return n;
+        return groupOf.containsKey(id);
     }
 }

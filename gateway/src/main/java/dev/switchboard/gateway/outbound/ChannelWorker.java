@@ -4,11 +4,8 @@ import dev.switchboard.gateway.messages.Lane;
 import dev.switchboard.gateway.messages.QueuedMessage;
 import dev.switchboard.gateway.tenancy.Channel;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
-import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -58,14 +55,15 @@ final class ChannelWorker {
 
     private final OutboundContext ctx;
     private final String channelId;
-    private final LaneQueue[] lanes = new LaneQueue[Lane.values().length];
     private final LanePriority priority = new LanePriority();
-    private final RetryShelf retries = new RetryShelf();
-    private final AsideShelf aside = new AsideShelf();
     /** At most one send per recipient is in flight, so concurrent requests cannot overtake. */
     private final Set<String> recipientsInFlight = new HashSet<>();
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition wake = lock.newCondition();
+    private final QueueMemory memory;
+    private final LaneQueue[] lanes;
+    private final RetryShelf retries;
+    private final AsideShelf aside;
     private final NumberPacer pacer;
     private final ReleaseWindow releases;
     private final PairPacer pairs;
@@ -85,9 +83,10 @@ final class ChannelWorker {
         this.channelId = channel.phoneNumberId();
         this.channel = channel;
         this.tier = tier;
-        for (Lane l : Lane.values()) {
-            lanes[l.ordinal()] = new LaneQueue(l, ctx.config().memoryQueueCapacity());
-        }
+        this.memory = new QueueMemory(ctx.config().memoryQueueCapacity(), lock, wake);
+        this.lanes = memory.lanes;
+        this.retries = memory.retries;
+        this.aside = memory.aside;
         this.pacer = new NumberPacer(channel.ceilingMps(), ctx.config().ceilingUtilisation(), System.nanoTime());
         this.releases = new ReleaseWindow(pacer.limit(), ctx.config().arrivalJitter().toNanos(), System.nanoTime());
         this.pairs = new PairPacer(ctx.config().pairBurst(), ctx.config().pairInterval());
@@ -103,7 +102,7 @@ final class ChannelWorker {
 
     void stop() {
         running = false;
-        signal();
+        memory.signal();
         if (thread != null) {
             try {
                 thread.join(5_000);
@@ -442,64 +441,18 @@ final class ChannelWorker {
         inFlight.release();
     }
 
-    /**
-     * A message cancelled while queued leaves memory at once: left there, a thousand cancels
-     * filled the window and held a channel for minutes while each one failed its claim.
-     */
-    void releaseTemplate(String templateName) {
-        changeAndWake(() -> retries.releaseTemplate(templateName, lanes));
+    /** The queues in memory, for the changes other threads make to them. */
+    QueueMemory memory() {
+        return memory;
     }
 
-    void forget(String id) {
-        changeAndWake(() -> {
-            LaneQueue.removeFromAll(lanes, id);
-            retries.remove(id);
-            aside.remove(id);
-        });
-    }
-
-    /** The group's set-aside messages go back to the front of their lanes. */
-    void releaseAside(String group) {
-        changeAndWake(() -> aside.release(group, lanes));
-    }
-
-    /** Changes the queues under the lock and wakes the worker to look again. */
     private void changeAndWake(Runnable change) {
-        lock.lock();
-        try {
-            change.run();
-            wake.signalAll();
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    boolean holds(String id) {
-        lock.lock();
-        try {
-            return LaneQueue.anyHolds(lanes, id) || aside.holds(id);
-        } finally {
-            lock.unlock();
-        }
+        memory.changeAndWake(change);
     }
 
     /** Messages taken for sending and not yet settled: claimed, waiting for a slot, or at Meta. */
     int busy() {
         return ctx.config().maxInFlightPerChannel() - inFlight.availablePermits();
-    }
-
-    void signal() {
-        changeAndWake(() -> { });
-    }
-
-    /** Depth per lane as held in memory, and whether the lane has more in the database. */
-    Map<Lane, int[]> depth() {
-        lock.lock();
-        try {
-            return LaneQueue.depths(lanes);
-        } finally {
-            lock.unlock();
-        }
     }
 
     NumberPacer pacer() {

@@ -153,7 +153,7 @@ final class Dispatch {
             settle(m, ErrorAction.RETRY, -1, "internal error: " + e.getClass().getSimpleName());
         } finally {
             worker.releaseSlot(m);
-            worker.signal();
+            worker.memory().signal();
         }
     }
 

@@ -153,14 +153,14 @@ public final class Outbound implements AutoCloseable {
     public void cancelled(String channelId, String messageId) {
         ChannelWorker w = workers.get(channelId);
         if (w != null) {
-            w.forget(messageId);
+            w.memory().forget(messageId);
         }
     }
 
     /** Whether a channel's worker holds this message in memory (diagnostics, and the cancel test). */
     public boolean inMemory(String channelId, String messageId) {
         ChannelWorker w = workers.get(channelId);
-        return w != null && w.holds(messageId);
+        return w != null && w.memory().holds(messageId);
     }
 
     /** Inbound messages Meta counted in a number's throughput: they take their share of its second. */
@@ -175,14 +175,14 @@ public final class Outbound implements AutoCloseable {
     public void templateSendable(String channelId, String templateName) {
         ChannelWorker w = workers.get(channelId);
         if (w != null) {
-            w.releaseTemplate(templateName);
+            w.memory().releaseTemplate(templateName);
         }
     }
 
     /** A group the gate set aside (a campaign) may go again: its messages return to their lanes on every channel. */
     public void releaseAside(String group) {
         for (ChannelWorker w : workers.values()) {
-            w.releaseAside(group);
+            w.memory().releaseAside(group);
         }
     }
 
@@ -190,7 +190,7 @@ public final class Outbound implements AutoCloseable {
     public void recheck(String channelId) {
         ChannelWorker w = workers.get(channelId);
         if (w != null) {
-            w.signal();
+            w.memory().signal();
         }
     }
 
@@ -211,7 +211,7 @@ public final class Outbound implements AutoCloseable {
             return -1;
         }
         int queued = 0;
-        for (int[] d : w.depth().values()) {
+        for (int[] d : w.memory().depth().values()) {
             queued += d[0] + (d[1] > 0 ? 100_000 : 0);
         }
         return w.pacer().rate() - queued;
@@ -269,7 +269,7 @@ public final class Outbound implements AutoCloseable {
         for (Lane lane : Lane.values()) {
             Gauge.builder("switchboard_queue_depth", storedDepth, m -> m.getOrDefault(channelId + "|" + lane, 0L))
                     .tag("channel", channelId).tag("lane", lane.name()).register(ctx.metrics().registry());
-            Gauge.builder("switchboard_queue_memory_depth", w, x -> x.depth().get(lane)[0])
+            Gauge.builder("switchboard_queue_memory_depth", w, x -> x.memory().depth().get(lane)[0])
                     .tag("channel", channelId).tag("lane", lane.name()).register(ctx.metrics().registry());
         }
         Gauge.builder("switchboard_channel_rate_mps", w, x -> x.pacer().rate()).tag("channel", channelId)
@@ -352,7 +352,7 @@ public final class Outbound implements AutoCloseable {
     /** Queue depth in memory per channel and lane (for the admin view and tests). */
     public Map<String, Map<Lane, int[]>> depths() {
         Map<String, Map<Lane, int[]>> out = new java.util.TreeMap<>();
-        workers.forEach((id, w) -> out.put(id, w.depth()));
+        workers.forEach((id, w) -> out.put(id, w.memory().depth()));
         return out;
     }
 
